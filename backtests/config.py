@@ -213,9 +213,13 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
             try:
                 pd.Timestamp(value)
             except (ValueError, TypeError):
-                raise ConfigError(f"backtest.{key}: '{value}' is not a timestamp (use ISO 8601, e.g. 2025-03-03T00:00:00Z)") from None
+                raise ConfigError(
+                    f"backtest.{key}: '{value}' is not a timestamp (use ISO 8601, e.g. 2025-03-03T00:00:00Z)"
+                ) from None
     if backtest.start and backtest.end and pd.Timestamp(backtest.start) >= pd.Timestamp(backtest.end):
-        raise ConfigError(f"backtest.start/end: empty time range ({backtest.start} is not before {backtest.end})")
+        raise ConfigError(
+            f"backtest.start/end: empty time range ({backtest.start} is not before {backtest.end})"
+        )
 
     try:
         registry = Registry.load(extra=[backtest.registry]) if backtest.registry else default_registry()
@@ -224,7 +228,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
 
     venues_raw = raw.get("venues") or {}
     if not venues_raw:
-        raise ConfigError(f"missing section [venues.<NAME>] (known venues: {', '.join(sorted(registry.venues))})")
+        raise ConfigError(
+            f"missing section [venues.<NAME>] (known venues: {', '.join(sorted(registry.venues))})"
+        )
     venues = {}
     for name, body in venues_raw.items():
         _choice(name, sorted(registry.venues), f"venues.{name}")
@@ -239,7 +245,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     for i, t in enumerate(data.types):
         _choice(t, DATA_TYPES, f"data.types[{i}]")
     if "quotes" not in data.types:
-        raise ConfigError("data.types: must include 'quotes' (the simulated venues match orders against them)")
+        raise ConfigError(
+            "data.types: must include 'quotes' (the simulated venues match orders against them)"
+        )
     for i, asset in enumerate(data.assets or []):
         _choice(asset, registry.assets(), f"data.assets[{i}]")
 
@@ -276,7 +284,9 @@ def _balance(value: str, currency: str, where: str) -> str:
     try:
         amount = float(parts[0])
     except (ValueError, IndexError):
-        raise ConfigError(f"{where}: '{value}' is not an amount (e.g. \"100000\" or \"100000 {currency}\")") from None
+        raise ConfigError(
+            f'{where}: \'{value}\' is not an amount (e.g. "100000" or "100000 {currency}")'
+        ) from None
     if amount <= 0:
         raise ConfigError(f"{where}: must be positive")
     if len(parts) > 1 and parts[1] != currency:

@@ -73,7 +73,9 @@ class FundingSettlementModule(SimulationModule):
         super().__init__(config)
         if config.run_key:
             FundingSettlementModule._by_run_key.setdefault(config.run_key, []).append(self)
-        self._registry: Registry = Registry.load(config.registry_path) if config.registry_path else default_registry()
+        self._registry: Registry = (
+            Registry.load(config.registry_path) if config.registry_path else default_registry()
+        )
         self._default_interval_ns = config.default_interval_hours * NANOS_PER_HOUR
         self.ledger: list[FundingPayment] = []
         # instrument -> settlement time -> rate announced for it (the latest announcement wins)
@@ -170,7 +172,9 @@ class FundingSettlementModule(SimulationModule):
         mark = self._mark_price(instrument_id)
         if mark is None:
             self.missing_mark_count += 1
-            self._log.error(f"{instrument_id}: no mark/mid/last price at funding time {settle_at}; not settled")
+            self._log.error(
+                f"{instrument_id}: no mark/mid/last price at funding time {settle_at}; not settled"
+            )
             return
         currency = instrument.get_settlement_currency()
         now = self.clock.timestamp_ns()

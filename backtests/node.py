@@ -30,7 +30,15 @@ from nautilus_trader.model.data import capsule_to_list
 from catalog.store import ArbCatalog
 from catalog.store import open_catalog
 
-STREAMED_TYPES = (QuoteTick, TradeTick, OrderBookDelta, OrderBookDeltas, OrderBookDepth10, Bar, MarkPriceUpdate)
+STREAMED_TYPES = (
+    QuoteTick,
+    TradeTick,
+    OrderBookDelta,
+    OrderBookDeltas,
+    OrderBookDepth10,
+    Bar,
+    MarkPriceUpdate,
+)
 
 ProgressFactory = Callable[[int], "Progress"]
 
@@ -56,7 +64,9 @@ class ArbBacktestNode(BacktestNode):
     def load_catalog(cls, config: BacktestDataConfig) -> ArbCatalog:  # type: ignore[override]
         return open_catalog(config.catalog_path)
 
-    def _run_streaming(self, run_config_id, engine: BacktestEngine, data_configs, chunk_size, start=None, end=None) -> None:
+    def _run_streaming(
+        self, run_config_id, engine: BacktestEngine, data_configs, chunk_size, start=None, end=None
+    ) -> None:
         session = DataBackendSession(chunk_size=chunk_size)
         side: list[Data] = []
         total_rows = 0
@@ -69,7 +79,11 @@ class ArbBacktestNode(BacktestNode):
                 total_rows += sum(pq.ParquetFile(f).metadata.num_rows for f in files)
                 if files:
                     session = catalog.backend_session(
-                        data_cls=config.data_type, identifiers=ids, start=used_start, end=used_end, session=session
+                        data_cls=config.data_type,
+                        identifiers=ids,
+                        start=used_start,
+                        end=used_end,
+                        session=session,
                     )
             else:
                 side.extend(catalog.query(config.data_type, identifiers=ids, start=used_start, end=used_end))

@@ -90,7 +90,9 @@ def _all_positions(engine: BacktestEngine) -> list[Position]:
     return list(engine.cache.positions()) + list(engine.cache.position_snapshots())
 
 
-def pnl_buckets(engine: BacktestEngine, ledger: list[FundingPayment]) -> tuple[dict[str, PnlBucket], dict[str, PnlBucket]]:
+def pnl_buckets(
+    engine: BacktestEngine, ledger: list[FundingPayment]
+) -> tuple[dict[str, PnlBucket], dict[str, PnlBucket]]:
     """PnL per venue and per strategy, from positions (incl. closed cycles) and the funding ledger."""
     by_venue: dict[str, PnlBucket] = defaultdict(PnlBucket)
     by_strategy: dict[str, PnlBucket] = defaultdict(PnlBucket)
@@ -103,7 +105,9 @@ def pnl_buckets(engine: BacktestEngine, ledger: list[FundingPayment]) -> tuple[d
         realized = position.realized_pnl.as_decimal() if position.realized_pnl is not None else Decimal(0)
         unrealized = Decimal(0)
         if position.is_open:
-            price = engine.cache.price(position.instrument_id, PriceType.MID) or engine.cache.price(position.instrument_id, PriceType.LAST)
+            price = engine.cache.price(position.instrument_id, PriceType.MID) or engine.cache.price(
+                position.instrument_id, PriceType.LAST
+            )
             if price is not None:
                 unrealized = position.unrealized_pnl(price).as_decimal()
         currency = position.settlement_currency.code
@@ -122,7 +126,9 @@ def pnl_buckets(engine: BacktestEngine, ledger: list[FundingPayment]) -> tuple[d
     return dict(by_venue), dict(by_strategy)
 
 
-def account_reconciliation(engine: BacktestEngine, venue: str, bucket: PnlBucket, starting: Decimal) -> dict[str, Any]:
+def account_reconciliation(
+    engine: BacktestEngine, venue: str, bucket: PnlBucket, starting: Decimal
+) -> dict[str, Any]:
     """The venue account must have moved by exactly realized PnL (net of fees) + funding."""
     account = engine.cache.account_for_venue(Venue(venue))
     if account is None:
@@ -182,7 +188,10 @@ def write_results(
     write_table(fills, out / "fills.parquet")
     write_table(positions, out / "positions.parquet")
     write_table(pd.concat(accounts) if accounts else pd.DataFrame(), out / "account.parquet")
-    pq.write_table(funding_payments_to_table(sorted(ledger, key=lambda p: (p.ts_event, p.instrument_id.value))), out / "funding_payments.parquet")
+    pq.write_table(
+        funding_payments_to_table(sorted(ledger, key=lambda p: (p.ts_event, p.instrument_id.value))),
+        out / "funding_payments.parquet",
+    )
 
     strategy_summaries: dict[str, Any] = {}
     extra_tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
@@ -211,10 +220,18 @@ def write_results(
     venues_out = {}
     for venue in sorted({v.value for v in engine.list_venues()}):
         bucket = by_venue.get(venue, PnlBucket())
-        venues_out[venue] = {**bucket.as_dict(), "account": account_reconciliation(engine, venue, bucket, starting_balances.get(venue, Decimal(0)))}
+        venues_out[venue] = {
+            **bucket.as_dict(),
+            "account": account_reconciliation(
+                engine, venue, bucket, starting_balances.get(venue, Decimal(0))
+            ),
+        }
     summary = {
         **run_info,
-        "pnl": {**total.as_dict(), "note": "totals add USDC, USDT and USD at par; trading is gross of fees; net = trading - fees + funding"},
+        "pnl": {
+            **total.as_dict(),
+            "note": "totals add USDC, USDT and USD at par; trading is gross of fees; net = trading - fees + funding",
+        },
         "pnl_by_venue": venues_out,
         "pnl_by_strategy": {k: v.as_dict() for k, v in sorted(by_strategy.items())},
         "strategies": strategy_summaries,
@@ -232,3 +249,31 @@ def write_results(
     if config_text is not None:
         (out / "config.toml").write_text(config_text)
     return summary
+
+
+def summary_table(summary: dict[str, Any]) -> str:
+    """The run's PnL split as a plain-text table (per venue, per strategy, total)."""
+    cols = ("trading", "fees", "funding", "net")
+    lines = [f"{summary.get('name', 'backtest')}  {summary['data']['start']} .. {summary['data']['end']}"]
+    header = f"{'':<28}{'ccy':>8}" + "".join(f"{c:>14}" for c in cols)
+    lines.append(header)
+    lines.append("-" * len(header))
+
+    def row(label: str, d: dict[str, Any]) -> str:
+        ccy = "USD*" if d.get("currency") == "USD-equivalent" else d.get("currency", "")
+        return f"{label:<28}{ccy:>8}" + "".join(f"{d[c]:>14,.2f}" for c in cols)
+
+    for venue, d in summary["pnl_by_venue"].items():
+        lines.append(row(f"venue {venue}", d))
+    for strategy, d in summary["pnl_by_strategy"].items():
+        lines.append(row(f"strategy {strategy}"[:28], d))
+    lines.append("-" * len(header))
+    lines.append(row("total", summary["pnl"]))
+    c = summary["counts"]
+    run = summary.get("run", {})
+    lines.append(
+        f"orders {c['orders']}  fills {c['fills']}  positions {c['positions']}  funding payments {c['funding_payments']}"
+        f"  |  {run.get('events', 0):,} events in {run.get('wall_seconds', 0):.1f}s"
+    )
+    lines.append("* USD-equivalent: USDC, USDT and USD added at par")
+    return "\n".join(lines)

@@ -140,7 +140,11 @@ def build_run_config(p: Plan, run_key: str) -> BacktestRunConfig:
     venues = []
     for name, venue in config.venues.items():
         spec = registry.venue(name)
-        spot_ids = [i for i in p.instruments if i.endswith(f".{name}") and (m := registry.find_market(i)) and m.kind == "spot"]
+        spot_ids = [
+            i
+            for i in p.instruments
+            if i.endswith(f".{name}") and (m := registry.find_market(i)) and m.kind == "spot"
+        ]
         latency = venue.latency_ms if venue.latency_ms is not None else spec.latency_ms
         venues.append(
             BacktestVenueConfig(
@@ -185,7 +189,11 @@ def build_run_config(p: Plan, run_key: str) -> BacktestRunConfig:
     ]
     engine = BacktestEngineConfig(
         trader_id="BACKTESTER-001",
-        logging=LoggingConfig(log_level=config.backtest.log_level, log_colors=False, bypass_logging=config.backtest.log_level == "OFF"),
+        logging=LoggingConfig(
+            log_level=config.backtest.log_level,
+            log_colors=False,
+            bypass_logging=config.backtest.log_level == "OFF",
+        ),
         strategies=strategies,
         run_analysis=False,
     )

@@ -172,7 +172,12 @@ def _decode_funding_rates(table: pa.Table | pa.RecordBatch) -> list[FundingRateU
     ids: dict[str, InstrumentId] = {}
     out = []
     for iid, rate, nxt, ts_event, ts_init in zip(
-        cols["instrument_id"], cols["rate"], cols["next_funding_ns"], cols["ts_event"], cols["ts_init"], strict=True
+        cols["instrument_id"],
+        cols["rate"],
+        cols["next_funding_ns"],
+        cols["ts_event"],
+        cols["ts_init"],
+        strict=True,
     ):
         instrument_id = ids.get(iid) or ids.setdefault(iid, InstrumentId.from_str(iid))
         out.append(

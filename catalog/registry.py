@@ -187,13 +187,19 @@ class Registry:
 
     def market(self, asset: str, venue: str, kind: MarketKind | None = None) -> MarketSpec:
         self.venue(venue)
-        found = [m for m in self.markets if m.asset == asset and m.venue == venue and (kind is None or m.kind == kind)]
+        found = [
+            m
+            for m in self.markets
+            if m.asset == asset and m.venue == venue and (kind is None or m.kind == kind)
+        ]
         if not found:
             if asset not in self.assets():
                 raise RegistryError(f"unknown asset '{asset}' (known assets: {_choices(self.assets())})")
             here = [f"{m.venue}:{m.kind}" for m in self.markets if m.asset == asset]
             raise RegistryError(
-                f"no {kind or ''} market for {asset} on {venue} (markets for {asset}: {_choices(here)})".replace("  ", " ")
+                f"no {kind or ''} market for {asset} on {venue} (markets for {asset}: {_choices(here)})".replace(
+                    "  ", " "
+                )
             )
         if len(found) > 1:
             if kind is None:
@@ -201,7 +207,9 @@ class Registry:
                 perps = [m for m in found if m.kind == "perp"]
                 if len(perps) == 1:
                     return perps[0]
-            raise RegistryError(f"{asset} on {venue} is ambiguous: {', '.join(str(m.instrument_id) for m in found)}")
+            raise RegistryError(
+                f"{asset} on {venue} is ambiguous: {', '.join(str(m.instrument_id) for m in found)}"
+            )
         return found[0]
 
     def market_for(self, instrument_id: InstrumentId | str) -> MarketSpec:
@@ -218,7 +226,11 @@ class Registry:
             return None
 
     def markets_where(self, asset: str | None = None, venue: str | None = None) -> list[MarketSpec]:
-        return [m for m in self.markets if (asset is None or m.asset == asset) and (venue is None or m.venue == venue)]
+        return [
+            m
+            for m in self.markets
+            if (asset is None or m.asset == asset) and (venue is None or m.venue == venue)
+        ]
 
     # -- loading ---------------------------------------------------------------------------------
     @staticmethod
@@ -258,7 +270,9 @@ _MARKET_KEYS = {
 def _parse_venue(name: str, raw: dict) -> VenueSpec:
     unknown = set(raw) - _VENUE_KEYS
     if unknown:
-        raise RegistryError(f"venue {name}: unknown key(s) {_choices(unknown)} (allowed: {_choices(_VENUE_KEYS)})")
+        raise RegistryError(
+            f"venue {name}: unknown key(s) {_choices(unknown)} (allowed: {_choices(_VENUE_KEYS)})"
+        )
     entries = []
     for i, entry in enumerate(raw.get("fees", [])):
         if "since" not in entry:
@@ -287,7 +301,9 @@ def _parse_market(raw: dict, venues: dict[str, VenueSpec]) -> MarketSpec:
     where = f"{raw['_file']}: markets[{raw['_index']}] ({raw['asset']} on {raw['venue']})"
     unknown = set(raw) - _MARKET_KEYS - {"_file", "_index"}
     if unknown:
-        raise RegistryError(f"{where}: unknown key(s) {_choices(unknown)} (allowed: {_choices(_MARKET_KEYS)})")
+        raise RegistryError(
+            f"{where}: unknown key(s) {_choices(unknown)} (allowed: {_choices(_MARKET_KEYS)})"
+        )
     venue = venues.get(raw["venue"])
     if venue is None:
         raise RegistryError(f"{where}: unknown venue '{raw['venue']}' (known venues: {_choices(venues)})")
@@ -305,7 +321,9 @@ def _parse_market(raw: dict, venues: dict[str, VenueSpec]) -> MarketSpec:
         raise RegistryError(f"{where}: instrument_id {instrument_id} is not on venue {venue.name}")
     quote = raw.get("quote") or (venue.settlement_currency if kind == "perp" else _spot_quote(raw["symbol"]))
     hours = raw.get("funding_interval_hours", venue.funding_interval_hours) if kind == "perp" else None
-    changes = tuple(sorted((_ts(str(c["since"])), int(c["hours"])) for c in raw.get("funding_interval_changes", [])))
+    changes = tuple(
+        sorted((_ts(str(c["since"])), int(c["hours"])) for c in raw.get("funding_interval_changes", []))
+    )
     spec = MarketSpec(
         asset=raw["asset"],
         venue=venue.name,

@@ -23,7 +23,9 @@ _SQL_UNSAFE = re.compile(r"[^0-9a-zA-Z_]")
 
 
 class ArbCatalog(ParquetDataCatalog):
-    def backend_session(self, data_cls, identifiers=None, start=None, end=None, where=None, session=None, files=None, **kwargs):
+    def backend_session(
+        self, data_cls, identifiers=None, start=None, end=None, where=None, session=None, files=None, **kwargs
+    ):
         data_type = ParquetDataCatalog._nautilus_data_cls_to_data_type(data_cls)
         file_list = files if files else self._query_files(data_cls, identifiers, start, end)
         file_prefix = class_to_filename(data_cls)
@@ -43,5 +45,7 @@ def open_catalog(path: str | Path, must_exist: bool = True) -> ArbCatalog:
     register_funding_types()
     p = Path(path)
     if must_exist and not (p / "data").is_dir():
-        raise FileNotFoundError(f"no catalog at {p} (expected a 'data' folder inside; build one with `arb catalog synth {p}`)")
+        raise FileNotFoundError(
+            f"no catalog at {p} (expected a 'data' folder inside; build one with `arb catalog synth {p}`)"
+        )
     return ArbCatalog(str(p))

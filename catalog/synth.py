@@ -78,10 +78,18 @@ class AssetSpec:
 
 
 DEFAULT_ASSETS = (
-    AssetSpec("BTC", 95_000.0, 0.55, ("HYPERLIQUID", "BITGET", "BYBIT"), spots=("BYBIT",), funding_mean_bps_8h=1.0),
-    AssetSpec("ETH", 3_400.0, 0.70, ("HYPERLIQUID", "BITGET", "BYBIT"), spread_mult=1.2, funding_mean_bps_8h=1.0),
-    AssetSpec("SOL", 180.0, 0.85, ("HYPERLIQUID", "BITGET", "ASTER"), spread_mult=1.6, funding_mean_bps_8h=1.2),
-    AssetSpec("NVDA", 180.0, 0.45, ("HYPERLIQUID", "BITGET", "BYBIT"), spread_mult=2.5, funding_mean_bps_8h=0.8),
+    AssetSpec(
+        "BTC", 95_000.0, 0.55, ("HYPERLIQUID", "BITGET", "BYBIT"), spots=("BYBIT",), funding_mean_bps_8h=1.0
+    ),
+    AssetSpec(
+        "ETH", 3_400.0, 0.70, ("HYPERLIQUID", "BITGET", "BYBIT"), spread_mult=1.2, funding_mean_bps_8h=1.0
+    ),
+    AssetSpec(
+        "SOL", 180.0, 0.85, ("HYPERLIQUID", "BITGET", "ASTER"), spread_mult=1.6, funding_mean_bps_8h=1.2
+    ),
+    AssetSpec(
+        "NVDA", 180.0, 0.45, ("HYPERLIQUID", "BITGET", "BYBIT"), spread_mult=2.5, funding_mean_bps_8h=0.8
+    ),
 )
 
 DEFAULT_VENUES = {
@@ -114,7 +122,11 @@ class SynthParams:
 
     @property
     def start_ns(self) -> int:
-        return pd.Timestamp(self.start).tz_convert("UTC").value if pd.Timestamp(self.start).tzinfo else pd.Timestamp(self.start, tz="UTC").value
+        return (
+            pd.Timestamp(self.start).tz_convert("UTC").value
+            if pd.Timestamp(self.start).tzinfo
+            else pd.Timestamp(self.start, tz="UTC").value
+        )
 
     @property
     def end_ns(self) -> int:
@@ -143,7 +155,9 @@ def _rng(seed: int, *keys: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=spawn))
 
 
-def ou_path(rng: np.random.Generator, n: int, dt: float, mean: float, sd: float, tau: float, x0: float | None = None) -> np.ndarray:
+def ou_path(
+    rng: np.random.Generator, n: int, dt: float, mean: float, sd: float, tau: float, x0: float | None = None
+) -> np.ndarray:
     """Exact OU discretisation: stationary stdev `sd`, reversion time `tau` (same units as `dt`)."""
     a = float(np.exp(-dt / tau))
     shocks = rng.standard_normal(n) * sd * np.sqrt(1 - a * a)
@@ -174,7 +188,11 @@ def _dislocations(rng: np.random.Generator, p: SynthParams, spec: AssetSpec, sec
                 "venue": venue,
                 "kind": kind,
                 "t0_s": int(rng.integers(60, max(61, seconds - 600))),
-                "bps": float(np.sign(rng.standard_normal()) * p.dislocation_bps_median * np.exp(p.dislocation_bps_sigma * rng.standard_normal())),
+                "bps": float(
+                    np.sign(rng.standard_normal())
+                    * p.dislocation_bps_median
+                    * np.exp(p.dislocation_bps_sigma * rng.standard_normal())
+                ),
                 "half_life_s": float(p.dislocation_half_life_s * np.exp(0.4 * rng.standard_normal())),
                 "ramp_s": int(rng.integers(1, 6)),
             }
@@ -213,12 +231,16 @@ def _quotes(rng, p: SynthParams, spec: AssetSpec, market: MarketSpec, style: Ven
     base_size = style.depth_usd / m
     sizes = []
     for _ in range(2):
-        lots = np.maximum(min_lots, np.round(base_size * np.exp(0.5 * rng.standard_normal(n)) / float(market.lot))).astype(np.int64)
+        lots = np.maximum(
+            min_lots, np.round(base_size * np.exp(0.5 * rng.standard_normal(n)) / float(market.lot))
+        ).astype(np.int64)
         sizes.append(lots * lot_units)
     return ts, bid * tick_units, ask * tick_units, sizes[0], sizes[1]
 
 
-def _funding_updates(rng, p: SynthParams, market: MarketSpec, style: VenueStyle, hourly_8h_bps: np.ndarray) -> list[FundingRateUpdate]:
+def _funding_updates(
+    rng, p: SynthParams, market: MarketSpec, style: VenueStyle, hourly_8h_bps: np.ndarray
+) -> list[FundingRateUpdate]:
     """Announcements for every settlement in the window; see the module docstring."""
     start, end = p.start_ns, p.end_ns
     out: list[FundingRateUpdate] = []
@@ -233,8 +255,16 @@ def _funding_updates(rng, p: SynthParams, market: MarketSpec, style: VenueStyle,
         announce = list(range(first, settle, NANOS_PER_HOUR))
         for k, ts in enumerate(announce):
             remaining = len(announce) - 1 - k
-            noisy = rate if remaining == 0 else Decimal(f"{(rate_bps + 0.3 * remaining / hours * rng.standard_normal()) * 1e-4:.8f}")
-            out.append(FundingRateUpdate(market.instrument_id, noisy, ts_event=ts, ts_init=ts, next_funding_ns=settle))
+            noisy = (
+                rate
+                if remaining == 0
+                else Decimal(f"{(rate_bps + 0.3 * remaining / hours * rng.standard_normal()) * 1e-4:.8f}")
+            )
+            out.append(
+                FundingRateUpdate(
+                    market.instrument_id, noisy, ts_event=ts, ts_init=ts, next_funding_ns=settle
+                )
+            )
         settle = market.next_funding_time(settle)
     return out
 
@@ -253,7 +283,9 @@ def generate(
     root = Path(path)
     if root.exists() and any(root.iterdir()):
         if not overwrite:
-            raise FileExistsError(f"catalog path {root} is not empty (pass overwrite=True / --force to replace it)")
+            raise FileExistsError(
+                f"catalog path {root} is not empty (pass overwrite=True / --force to replace it)"
+            )
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     catalog = ParquetDataCatalog(str(root))
@@ -272,7 +304,14 @@ def generate(
         latent = latent_path(rng, seconds, spec.price, spec.vol_annual)
         events = _dislocations(_rng(p.seed, spec.asset, "dislocations"), p, spec, seconds)
         all_events.extend(events)
-        common = ou_path(_rng(p.seed, spec.asset, "funding"), hours, 1.0, spec.funding_mean_bps_8h, p.funding_vol_bps_8h, p.funding_reversion_hours)
+        common = ou_path(
+            _rng(p.seed, spec.asset, "funding"),
+            hours,
+            1.0,
+            spec.funding_mean_bps_8h,
+            p.funding_vol_bps_8h,
+            p.funding_reversion_hours,
+        )
         divergence = {venue: np.zeros(hours) for venue in spec.perps}
         drng = _rng(p.seed, spec.asset, "divergence")
         for _ in range(drng.poisson(p.divergences_per_day * p.days)):
@@ -280,7 +319,16 @@ def generate(
             h0, length = int(drng.integers(0, hours)), int(drng.integers(6, 37))
             bps = (1.0 if drng.random() < 0.5 else -1.0) * p.divergence_bps_8h
             divergence[venue][h0 : h0 + length] += bps
-            all_events.append({"asset": spec.asset, "venue": venue, "kind": "funding-divergence", "t0_s": h0 * 3600, "bps": bps, "hours": length})
+            all_events.append(
+                {
+                    "asset": spec.asset,
+                    "venue": venue,
+                    "kind": "funding-divergence",
+                    "t0_s": h0 * 3600,
+                    "bps": bps,
+                    "hours": length,
+                }
+            )
         for kind, venues in (("perp", spec.perps), ("spot", spec.spots)):
             for venue in venues:
                 market = reg.market(spec.asset, venue, kind)  # type: ignore[arg-type]
@@ -297,7 +345,9 @@ def generate(
                 say(f"  {instrument.id}: {len(ts):,} quotes")
                 if kind == "perp":
                     frng = _rng(p.seed, spec.asset, venue, "funding")
-                    own = ou_path(frng, hours, 1.0, style.funding_bias_bps_8h, p.venue_funding_vol_bps_8h, 12.0)
+                    own = ou_path(
+                        frng, hours, 1.0, style.funding_bias_bps_8h, p.venue_funding_vol_bps_8h, 12.0
+                    )
                     series = common + own + divergence[venue]
                     updates = _funding_updates(frng, p, market, style, series)
                     all_updates.extend(updates)
@@ -332,3 +382,12 @@ def _file_hashes(root: Path) -> dict[str, str]:
 def read_manifest(path: str | Path) -> dict | None:
     f = Path(path) / MANIFEST
     return json.loads(f.read_text()) if f.exists() else None
+
+
+def quotes_per_second(p: SynthParams) -> float:
+    """Expected quote arrivals per second across every instrument of `p`."""
+    return sum(
+        p.venues.get(venue, VenueStyle()).quote_hz * p.quote_rate_scale
+        for spec in p.assets
+        for venue in (*spec.perps, *spec.spots)
+    )

@@ -33,8 +33,20 @@ def strategy_kinds() -> dict[str, StrategyKind]:
     from strategies.scripted import scripted_instruments
 
     kinds = [
-        StrategyKind("noop", "strategies.noop:NoopStrategy", NoopConfig, _noop_instruments, "subscribes and does nothing (benchmark baseline)"),
-        StrategyKind("scripted", "strategies.scripted:ScriptedStrategy", ScriptedConfig, scripted_instruments, "market orders at fixed times (checks and tests)"),
+        StrategyKind(
+            "noop",
+            "strategies.noop:NoopStrategy",
+            NoopConfig,
+            _noop_instruments,
+            "subscribes and does nothing (benchmark baseline)",
+        ),
+        StrategyKind(
+            "scripted",
+            "strategies.scripted:ScriptedStrategy",
+            ScriptedConfig,
+            scripted_instruments,
+            "market orders at fixed times (checks and tests)",
+        ),
     ]
     return {k.name: k for k in kinds}
 

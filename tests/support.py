@@ -34,7 +34,9 @@ class PriceStep:
     half: Decimal
 
 
-def quotes(instrument_id: str, start: int, end: int, steps: list[PriceStep], every: int = MINUTE, size: str = "50") -> list[QuoteTick]:
+def quotes(
+    instrument_id: str, start: int, end: int, steps: list[PriceStep], every: int = MINUTE, size: str = "50"
+) -> list[QuoteTick]:
     market = default_registry().market_for(instrument_id)
     iid = InstrumentId.from_str(instrument_id)
     out = []
@@ -57,7 +59,13 @@ def quotes(instrument_id: str, start: int, end: int, steps: list[PriceStep], eve
 
 
 def funding(instrument_id: str, at: int, rate: str, next_funding: int | None) -> FundingRateUpdate:
-    return FundingRateUpdate(InstrumentId.from_str(instrument_id), Decimal(rate), ts_event=at, ts_init=at, next_funding_ns=next_funding)
+    return FundingRateUpdate(
+        InstrumentId.from_str(instrument_id),
+        Decimal(rate),
+        ts_event=at,
+        ts_init=at,
+        next_funding_ns=next_funding,
+    )
 
 
 def write_catalog(path: Path, instrument_ids: Iterable[str], data: list, at: int) -> Path:

@@ -47,7 +47,10 @@ EXPECTED = [
 
 def _catalog(tmp_path):
     end = ts("2025-01-01T18:00:00")
-    btc = [PriceStep(T0, Decimal(100000), Decimal(10)), PriceStep(ts("2025-01-01T05:30"), Decimal(101000), Decimal(10))]
+    btc = [
+        PriceStep(T0, Decimal(100000), Decimal(10)),
+        PriceStep(ts("2025-01-01T05:30"), Decimal(101000), Decimal(10)),
+    ]
     data = []
     data += quotes(HL_BTC, T0, end, btc)
     data += quotes(BY_BTC, T0, end, btc)
@@ -65,8 +68,17 @@ def _catalog(tmp_path):
 def _config(catalog, results, orders):
     return parse_config(
         {
-            "backtest": {"name": "funding", "catalog": str(catalog), "results": str(results), "log_level": "ERROR", "progress": False},
-            "venues": {"HYPERLIQUID": {"balance": "100000", "latency_ms": 5}, "BYBIT": {"balance": "100000", "latency_ms": 5}},
+            "backtest": {
+                "name": "funding",
+                "catalog": str(catalog),
+                "results": str(results),
+                "log_level": "ERROR",
+                "progress": False,
+            },
+            "venues": {
+                "HYPERLIQUID": {"balance": "100000", "latency_ms": 5},
+                "BYBIT": {"balance": "100000", "latency_ms": 5},
+            },
             "strategies": [{"kind": "scripted", "name": "script", "orders": orders}],
         }
     )
@@ -96,7 +108,14 @@ def _ledger(outcome) -> pd.DataFrame:
 def test_ledger_matches_hand_written_ledger(outcome):
     df = _ledger(outcome)
     got = [
-        (r.instrument_id, pd.Timestamp(r.ts_event, tz="UTC").strftime("%H:%M"), r.position_quantity, r.mark_price, r.rate, r.amount)
+        (
+            r.instrument_id,
+            pd.Timestamp(r.ts_event, tz="UTC").strftime("%H:%M"),
+            r.position_quantity,
+            r.mark_price,
+            r.rate,
+            r.amount,
+        )
         for r in df.itertuples()
     ]
     expected = [(i, t, Decimal(q), Decimal(m), Decimal(r), Decimal(a)) for i, t, q, m, r, a in EXPECTED]

@@ -89,9 +89,8 @@ def bench_strategy_configs(instruments: list[str]) -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     for name, kind in strategy_kinds().items():
-        maker = getattr(kind, "bench_config", None)
-        if maker is not None:
-            out[name] = maker(instruments)
+        if kind.bench_config is not None:
+            out[name] = kind.bench_config(instruments)
     return out
 
 

@@ -112,7 +112,7 @@ def pnl_buckets(
                 unrealized = position.unrealized_pnl(price).as_decimal()
         currency = position.settlement_currency.code
         for bucket in (by_venue[venue], by_strategy[strategy]):
-            bucket.currency = bucket.currency if bucket.currency in ("", currency) else "USD-equivalent"
+            bucket.currency = currency if bucket.currency in ("", currency) else "USD-equivalent"
             bucket.realized += realized
             bucket.unrealized += unrealized
             bucket.fees += fees
@@ -149,11 +149,14 @@ def account_reconciliation(
 def _to_arrow_friendly(df: pd.DataFrame) -> pd.DataFrame:
     if df is None or df.empty:
         return pd.DataFrame()
-    df = df.reset_index()
-    if "index" in df.columns:
-        df = df.rename(columns={"index": "ts"})
+    if not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+        if "index" in df.columns:
+            df = df.rename(columns={"index": "ts"})
     for col in df.columns:
-        if df[col].dtype == object:
+        if (col == "ts" or col.startswith("ts_")) and pd.api.types.is_integer_dtype(df[col]):
+            df[col] = pd.to_datetime(df[col], unit="ns", utc=True)  # UTC ns -> datetime everywhere
+        elif df[col].dtype == object:
             df[col] = df[col].map(lambda v: None if v is None else str(v))
     return df
 

@@ -21,6 +21,9 @@ class StrategyKind:
     config_cls: type[StrategyConfig]
     instruments: Callable[[StrategyConfig, Registry], list[str]]
     summary: str
+    bench_config: Callable[[list[str]], dict] | None = (
+        None  # a config over given instruments, for `arb bench`
+    )
 
 
 def _noop_instruments(config, registry: Registry) -> list[str]:
@@ -48,6 +51,9 @@ def strategy_kinds() -> dict[str, StrategyKind]:
             "market orders at fixed times (checks and tests)",
         ),
     ]
+    from strategies.scalp import SCALP_KIND
+
+    kinds.append(SCALP_KIND)
     return {k.name: k for k in kinds}
 
 

@@ -17,7 +17,8 @@ from nautilus_trader.model.objects import Quantity
 from catalog.registry import default_registry
 from catalog.store import open_catalog
 
-MINUTE = 60_000_000_000
+SECOND = 1_000_000_000
+MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 
 
@@ -27,33 +28,49 @@ def ts(text: str) -> int:
 
 @dataclass(frozen=True)
 class PriceStep:
-    """From `at` on, the instrument quotes bid/ask around `mid` with half-spread `half`."""
+    """From `at` on, the instrument quotes bid/ask around `mid` with half-spread `half`
+    (and top-of-book `size` on both sides when given)."""
 
     at: int
     mid: Decimal
     half: Decimal
+    size: Decimal | None = None
+
+
+def step(at: int, mid: str | int, half: str | int, size: str | None = None) -> PriceStep:
+    return PriceStep(at, Decimal(str(mid)), Decimal(str(half)), Decimal(size) if size is not None else None)
+
+
+def quote(instrument_id: str, t: int, bid: str, ask: str, size: str = "50") -> QuoteTick:
+    market = default_registry().market_for(instrument_id)
+    return QuoteTick(
+        instrument_id=InstrumentId.from_str(instrument_id),
+        bid_price=Price(Decimal(bid), market.price_precision),
+        ask_price=Price(Decimal(ask), market.price_precision),
+        bid_size=Quantity(Decimal(size), market.size_precision),
+        ask_size=Quantity(Decimal(size), market.size_precision),
+        ts_event=t,
+        ts_init=t,
+    )
 
 
 def quotes(
-    instrument_id: str, start: int, end: int, steps: list[PriceStep], every: int = MINUTE, size: str = "50"
+    instrument_id: str,
+    start: int,
+    end: int,
+    steps: list[PriceStep],
+    every: int = MINUTE,
+    size: str = "50",
+    skip: tuple[tuple[int, int], ...] = (),
 ) -> list[QuoteTick]:
-    market = default_registry().market_for(instrument_id)
-    iid = InstrumentId.from_str(instrument_id)
+    """A quote every `every` ns from `start` to `end`, following `steps`; none inside `skip` windows."""
     out = []
     t = start
     while t <= end:
-        step = [s for s in steps if s.at <= t][-1]
-        out.append(
-            QuoteTick(
-                instrument_id=iid,
-                bid_price=Price(step.mid - step.half, market.price_precision),
-                ask_price=Price(step.mid + step.half, market.price_precision),
-                bid_size=Quantity(Decimal(size), market.size_precision),
-                ask_size=Quantity(Decimal(size), market.size_precision),
-                ts_event=t,
-                ts_init=t,
-            )
-        )
+        if not any(a <= t < b for a, b in skip):
+            s = [s for s in steps if s.at <= t][-1]
+            sz = str(s.size) if s.size is not None else size
+            out.append(quote(instrument_id, t, str(s.mid - s.half), str(s.mid + s.half), sz))
         t += every
     return out
 
@@ -78,3 +95,19 @@ def write_catalog(path: Path, instrument_ids: Iterable[str], data: list, at: int
     for items in by_type.values():
         catalog.write_data(sorted(items, key=lambda d: d.ts_init))
     return path
+
+
+def run(catalog: Path, results: Path, venues: dict, strategies: list[dict], **backtest):
+    """Run a backtest from plain dicts (what a TOML file would hold) and return its outcome."""
+    from backtests.config import parse_config
+    from backtests.runner import run_backtest
+
+    cfg = {
+        "name": "test",
+        "catalog": str(catalog),
+        "results": str(results),
+        "log_level": "ERROR",
+        "progress": False,
+        **backtest,
+    }
+    return run_backtest(parse_config({"backtest": cfg, "venues": venues, "strategies": strategies}))

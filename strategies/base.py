@@ -187,20 +187,27 @@ class PairStrategy(Strategy):
         self.guards.rate_budget.record(sell.instrument_id.venue.value, self.clock.timestamp_ns())
         self.executor.execute(pair.pair_id, ENTRY, pair.asset, [buy, sell], expected_edge_bps)
 
-    def close_pair(self, pair: PositionPair, reason: str) -> None:
+    def close_pair(self, pair: PositionPair, reason: str, quantity: Decimal | None = None) -> bool:
+        """Close the pair (or only `quantity` of each leg: a reduction). False if it cannot now."""
         if pair.state != OPEN or self.executor.busy(pair.asset):
-            return
+            return False
+        qty = pair.quantity if quantity is None or quantity >= pair.quantity else quantity
+        if qty <= 0:
+            return False
         pair.state = CLOSING
-        pair.exit_reason = reason
+        pair.extra["closing_quantity"] = str(qty)
+        if qty == pair.quantity:
+            pair.exit_reason = reason
         long_id = InstrumentId.from_str(pair.long_instrument)
         short_id = InstrumentId.from_str(pair.short_instrument)
         lq, sq = self.quotes.get(long_id), self.quotes.get(short_id)
         legs = [
-            Leg(long_id, OrderSide.SELL, pair.quantity, Decimal(repr(lq.bid)) if lq and lq.bid else None),
-            Leg(short_id, OrderSide.BUY, pair.quantity, Decimal(repr(sq.ask)) if sq and sq.ask else None),
+            Leg(long_id, OrderSide.SELL, qty, Decimal(repr(lq.bid)) if lq and lq.bid else None),
+            Leg(short_id, OrderSide.BUY, qty, Decimal(repr(sq.ask)) if sq and sq.ask else None),
         ]
-        self.log.info(f"exit {pair.pair_id} ({reason})")
+        self.log.info(f"{'exit' if qty == pair.quantity else f'reduce by {qty}'} {pair.pair_id} ({reason})")
         self.executor.execute(pair.pair_id, EXIT, pair.asset, legs)
+        return True
 
     def close_all(self, reason: str) -> None:
         for pair in self.book.active():
@@ -236,6 +243,15 @@ class PairStrategy(Strategy):
                 f"opened {pair.pair_id}: long {pair.long_instrument} @ {buy.vwap}, short {pair.short_instrument} @ {sell.vwap}, qty {quantity}"
             )
             self.on_pair_opened(pair)
+        elif Decimal(pair.extra.pop("closing_quantity", pair.quantity)) < pair.quantity:
+            # a reduction: realise the closed part into the pair's adjustments, keep the rest open
+            closed = min(buy.net_filled, sell.net_filled)
+            if closed > 0 and sell.vwap is not None and buy.vwap is not None:
+                pair.adjustments += (sell.vwap - pair.entry_long_px) * closed + (pair.entry_short_px - buy.vwap) * closed  # type: ignore[operator]
+                pair.quantity -= closed
+            pair.state = OPEN
+            self.log.info(f"reduced {pair.pair_id} by {closed} to {pair.quantity}")
+            self.on_pair_reduced(pair, closed)
         else:
             pair.exit_long_px, pair.exit_short_px = sell.vwap, buy.vwap
             pair.exit_ts = max(t for t in (buy.last_fill_ts, sell.last_fill_ts, now) if t is not None)
@@ -252,6 +268,9 @@ class PairStrategy(Strategy):
             self._maybe_kill()
 
     def on_pair_opened(self, pair: PositionPair) -> None:
+        pass
+
+    def on_pair_reduced(self, pair: PositionPair, quantity: Decimal) -> None:
         pass
 
     def on_pair_closed(self, pair: PositionPair) -> None:

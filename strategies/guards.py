@@ -95,6 +95,7 @@ class Guards:
         self.blocked: Counter[str] = Counter()
         self.killed_reason: str | None = None
         self._cooldown_until: dict[str, int] = {}
+        self._paused_until: dict[str, tuple[int, str]] = {}
         self._consecutive_losses = 0
         self._day: int | None = None
         self._day_pnl = Decimal(0)
@@ -153,6 +154,9 @@ class Guards:
             return "stale_quote"
         if now < self._cooldown_until.get(asset, 0):
             return "cooldown"
+        paused = self._paused_until.get(asset)
+        if paused is not None and now < paused[0]:
+            return paused[1]
         if (
             c.max_position_usd_per_asset is not None
             and asset_exposure_usd + notional_usd > c.max_position_usd_per_asset
@@ -182,6 +186,10 @@ class Guards:
 
     def start_cooldown(self, asset: str, now: int) -> None:
         self._cooldown_until[asset] = now + int(self.config.cooldown_s * 1e9)
+
+    def pause(self, asset: str, until: int, reason: str) -> None:
+        """Block entries on `asset` until `until` (e.g. a flash-crash pause)."""
+        self._paused_until[asset] = (until, reason)
 
     def on_trade_closed(self, net_pnl: Decimal, now: int) -> None:
         self._today(now)

@@ -51,9 +51,10 @@ def strategy_kinds() -> dict[str, StrategyKind]:
             "market orders at fixed times (checks and tests)",
         ),
     ]
+    from strategies.carry import CARRY_KIND
     from strategies.scalp import SCALP_KIND
 
-    kinds.append(SCALP_KIND)
+    kinds += [SCALP_KIND, CARRY_KIND]
     return {k.name: k for k in kinds}
 
 

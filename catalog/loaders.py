@@ -23,6 +23,7 @@ are skipped, counted and the first few reasons kept on the result.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ _UNIT_EXP = {"s": 9, "ms": 6, "us": 3, "ns": 0}
 # Any real market data file lies in these years; a time outside them means a wrong unit (ms read as s).
 _MIN_NS = int(pd.Timestamp("2000-01-01", tz="UTC").value)
 _MAX_NS = int(pd.Timestamp("2100-01-01", tz="UTC").value)
+_SUB_MICRO = re.compile(r"[.,]\d{7,}")
 _BUY = {"buy", "b", "bid", "buyer"}
 _SELL = {"sell", "s", "a", "ask", "seller"}
 
@@ -247,16 +249,20 @@ def parse_time(value: Any, unit: str, column: str, tz_offset_hours: float = 0.0)
     if unit == "iso":
         if not isinstance(value, str) or not value.strip():
             raise FieldError(column, "is missing" if value in (None, "") else f"{value!r} is not an ISO time")
+        text = value.strip()
         try:
-            dt = datetime.fromisoformat(value.strip())
+            if _SUB_MICRO.search(text):  # Python's parser would drop the digits below a microsecond
+                stamp = pd.Timestamp(text)
+                ns = stamp.value
+                if stamp.tzinfo is None:
+                    ns -= int(tz_offset_hours * NANOS_PER_HOUR)
+            else:
+                dt = datetime.fromisoformat(text)
+                if dt.tzinfo is None:
+                    dt = dt.replace(tzinfo=UTC) - timedelta(hours=tz_offset_hours)
+                ns = (dt - _EPOCH) // timedelta(microseconds=1) * 1000
         except ValueError:
-            try:  # nanosecond fractions and other forms Python's parser refuses
-                dt = pd.Timestamp(value.strip()).to_pydatetime(warn=False)
-            except ValueError:
-                raise FieldError(column, f"{value!r} is not an ISO time") from None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC) - timedelta(hours=tz_offset_hours)
-        ns = (dt - _EPOCH) // timedelta(microseconds=1) * 1000
+            raise FieldError(column, f"{value!r} is not an ISO time") from None
     else:
         number = parse_decimal(value, column)
         ns = int(number.scaleb(_UNIT_EXP[unit]).to_integral_value(ROUND_HALF_EVEN))

@@ -106,7 +106,13 @@ class FieldError(ValueError):
     """One field of one row is unusable; the loader adds the file and line."""
 
     def __init__(self, column: str | None, message: str, loc: str | None = None) -> None:
-        super().__init__(f"field '{column}': {message}" if column else message)
+        if column is None:
+            text = message
+        elif message.startswith("is "):  # "field 'rate' is missing"
+            text = f"field '{column}' {message}"
+        else:
+            text = f"field '{column}': {message}"
+        super().__init__(text)
         self.loc = loc
 
 
@@ -612,7 +618,7 @@ class LoadResult:
     skipped: int = 0
     skip_reasons: list[str] = field(default_factory=list)
     duplicates: int = 0  # records repeated in the file (same settlement / trade id), dropped
-    other_symbols: int = 0  # rows of other symbols, filtered out
+    other_symbols: int = 0  # rows of other symbols, filtered out (Parquet files filter before reading: 0)
     notes: list[str] = field(default_factory=list)
     target: _Target | None = field(default=None, repr=False)
 

@@ -96,7 +96,7 @@ def test_numbers_parse_exactly_or_fail_by_name() -> None:
     for bad in ("abc", "nan", "inf", True):
         with pytest.raises(FieldError, match=r"field 'r': .* is not a number"):
             parse_decimal(bad, "r")
-    with pytest.raises(FieldError, match="field 'r': is empty"):
+    with pytest.raises(FieldError, match="field 'r' is empty"):
         parse_decimal(" ", "r")
 
 
@@ -119,3 +119,8 @@ def test_small_helpers() -> None:
     assert (wlfi.base_currency.code, wlfi.quote_currency.code) == ("WLFI", "USDC")  # HL settles in USDC
     kraken = adhoc_instrument(InstrumentId.from_str("BTC/USDT.KRAKEN"), InstrumentSpec(1, 8))
     assert type(kraken).__name__ == "CurrencyPair" and kraken.quote_currency.code == "USDT"
+
+
+def test_field_errors_read_as_sentences() -> None:
+    assert str(FieldError("fundingRate", "is missing")) == "field 'fundingRate' is missing"
+    assert str(FieldError("px", "'x' is not a number")) == "field 'px': 'x' is not a number"

@@ -27,6 +27,12 @@ def add_parser(sub) -> None:
     i.add_argument("path")
     i.set_defaults(func=_info)
 
+    _add_load_parser(cs)
+
+    f = cs.add_parser("formats", help="list the file format presets `arb catalog load` knows")
+    f.add_argument("kind", nargs="?", choices=["funding", "quotes", "trades", "bars"])
+    f.set_defaults(func=_formats)
+
 
 def _synth(args: argparse.Namespace) -> int:
     from catalog.synth import SynthParams
@@ -64,4 +70,128 @@ def _info(args: argparse.Namespace) -> int:
             rows = sum(pq.ParquetFile(f).metadata.num_rows for f in ident.glob("*.parquet"))
             out.setdefault(type_dir.name, {})[ident.name] = rows
     print(json.dumps({"path": str(catalog.path), "data": out}, indent=2))
+    return 0
+
+
+def _add_load_parser(cs) -> None:
+    from catalog.formats import KINDS
+    from catalog.formats import TIME_UNITS
+
+    p = cs.add_parser(
+        "load",
+        help="load a real data file (funding history, quotes, trades, bars) into a catalog",
+        description="Parse FILE with a format preset (see `arb catalog formats`) or an explicit column "
+        "mapping and write the objects, plus the instrument definition if missing, to the catalog. "
+        "Re-loading replaces the rows in the loaded time range (no duplicates).",
+    )
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("file")
+    p.add_argument("--instrument", required=True, help="instrument id, e.g. BTC-USD-PERP.HYPERLIQUID")
+    p.add_argument("--catalog", required=True, help="catalog folder (created if missing)")
+    p.add_argument("--format", help="format preset (arb catalog formats KIND lists them)")
+    p.add_argument("--columns", help="explicit mapping FIELD=COLUMN,... (on top of --format if given)")
+    p.add_argument("--time-unit", choices=TIME_UNITS, help="unit of the time columns (overrides the preset)")
+    p.add_argument("--tz-offset-hours", type=float, help="naive ISO times are local time at this UTC offset")
+    p.add_argument("--symbol", help="venue symbol to select in a file holding several (e.g. BTCUSDT)")
+    p.add_argument(
+        "--skip-bad-rows", action="store_true", help="skip and count malformed rows (default: stop)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=["replace", "skip"],
+        default="replace",
+        help="rows already in the catalog in the loaded range: replace them (default) or keep them",
+    )
+    p.add_argument("--price-precision", type=int, help="for an instrument that is not in the registry")
+    p.add_argument("--size-precision", type=int, help="for an instrument that is not in the registry")
+    p.add_argument("--market-kind", choices=["perp", "spot"], help="for an instrument not in the registry")
+    p.add_argument("--quote", help="quote currency for an instrument not in the registry")
+    g = p.add_argument_group("funding")
+    g.add_argument(
+        "--announce",
+        choices=["settlement", "previous"],
+        default="settlement",
+        help="publish a rate at its settlement (default, no look-ahead) or one interval before",
+    )
+    g.add_argument("--interval-hours", type=float, help="funding interval for --announce previous")
+    g.add_argument("--snap-to-hour", action="store_true", help="round settlement times to the whole hour")
+    g = p.add_argument_group("quotes")
+    g.add_argument("--default-size", help="size shown on both sides when the file has no sizes")
+    g = p.add_argument_group("bars")
+    g.add_argument("--bar-spec", help="bar length when the file does not say, e.g. 1-MINUTE-LAST")
+    p.set_defaults(func=_load)  # fmt: skip
+
+
+def _load(args: argparse.Namespace) -> int:
+    from catalog.formats import parse_columns
+    from catalog.loaders import InstrumentSpec
+    from catalog.loaders import LoaderError
+    from catalog.loaders import iso
+    from catalog.loaders import load
+    from catalog.loaders import load_into_catalog
+    from catalog.registry import RegistryError
+    from catalog.store import open_catalog
+
+    only = {
+        "funding": ("announce", "interval_hours", "snap_to_hour"),
+        "quotes": ("default_size",),
+        "bars": ("bar_spec",),
+    }
+    defaults = {"announce": "settlement", "snap_to_hour": False}
+    for kind, names in only.items():
+        for name in names:
+            value = getattr(args, name)
+            if kind != args.kind and value not in (None, defaults.get(name)):
+                raise UserError(f"--{name.replace('_', '-')} applies to {kind} only")
+    if (args.price_precision is None) != (args.size_precision is None):
+        raise UserError("give both --price-precision and --size-precision")
+    try:
+        spec = (
+            InstrumentSpec(args.price_precision, args.size_precision, args.market_kind, quote=args.quote)
+            if args.price_precision is not None
+            else None
+        )
+        kwargs: dict = dict(
+            columns=parse_columns(args.columns) if args.columns else None,
+            time_unit=args.time_unit,
+            tz_offset_hours=args.tz_offset_hours,
+            symbol=args.symbol,
+            on_error="skip" if args.skip_bad_rows else "raise",
+            spec=spec,
+        )
+        for name in only.get(args.kind, ()):
+            kwargs[name] = getattr(args, name)
+        result = load(args.kind, args.file, args.instrument, args.format, **kwargs)
+        catalog = open_catalog(args.catalog, must_exist=False)
+        report = load_into_catalog(catalog, result, mode=args.mode)
+    except (LoaderError, RegistryError) as e:
+        raise UserError(str(e)) from None
+    print(f"loaded {result.summary()}")
+    if result.skipped:
+        print(f"skipped {result.skipped:,} bad row(s); first reasons:")
+        for reason in result.skip_reasons:
+            print(f"  {reason}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if args.kind == "funding" and args.announce == "previous":
+        last = result.objects[-1].next_funding_ns
+        print(
+            f"note: rates published one interval before their settlement (look-ahead); last settlement {iso(last)}"
+        )
+    parts = [f"wrote {report.written:,} to {catalog.path}"]
+    if report.replaced:
+        parts.append(f"replaced {report.replaced:,} existing rows in that range")
+    if report.already_covered:
+        parts.append(f"kept the catalog's rows for {report.already_covered:,} loaded rows already covered")
+    if report.instrument_added:
+        parts.append(f"added the instrument definition {result.instrument_id}")
+    print("; ".join(parts))
+    return 0
+
+
+def _formats(args: argparse.Namespace) -> int:
+    from catalog.formats import presets
+
+    for fmt in presets(args.kind):
+        print(f"{fmt.kind:<8} {fmt.name:<22} {fmt.description}")
     return 0

@@ -143,8 +143,14 @@ class MarketSpec:
     def round_size_down(self, qty: Decimal) -> Decimal:
         return (qty / self.lot).to_integral_value(rounding="ROUND_FLOOR") * self.lot
 
-    def to_instrument(self, ts: int = 0, margin_init: Decimal = Decimal("0.10")) -> Instrument:
-        """The Nautilus instrument for this market, with the fees in force at `ts`."""
+    def to_instrument(
+        self, ts: int = 0, margin_init: Decimal = Decimal(1), margin_maint: Decimal = Decimal("0.5")
+    ) -> Instrument:
+        """The Nautilus instrument for this market, with the fees in force at `ts`.
+
+        Margins: Nautilus's default (leveraged) margin model divides by the account leverage, so
+        `margin_init = 1` makes the initial margin notional / leverage, as on the venues, and the
+        maintenance margin half of that."""
         base = Currency.from_str(self.base, strict=False)
         quote = Currency.from_str(self.quote, strict=False)
         common = dict(
@@ -159,7 +165,7 @@ class MarketSpec:
             min_quantity=Quantity(self.min_size, self.size_precision),
             min_notional=Money(self.min_notional, quote),
             margin_init=margin_init,
-            margin_maint=margin_init / 2,
+            margin_maint=margin_maint,
             maker_fee=self.fee("maker", ts),
             taker_fee=self.fee("taker", ts),
             ts_event=ts,

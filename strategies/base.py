@@ -247,7 +247,9 @@ class PairStrategy(Strategy):
             # a reduction: realise the closed part into the pair's adjustments, keep the rest open
             closed = min(buy.net_filled, sell.net_filled)
             if closed > 0 and sell.vwap is not None and buy.vwap is not None:
-                pair.adjustments += (sell.vwap - pair.entry_long_px) * closed + (pair.entry_short_px - buy.vwap) * closed  # type: ignore[operator]
+                pair.adjustments += (sell.vwap - pair.entry_long_px) * closed + (
+                    pair.entry_short_px - buy.vwap
+                ) * closed  # type: ignore[operator]
                 pair.quantity -= closed
             pair.state = OPEN
             self.log.info(f"reduced {pair.pair_id} by {closed} to {pair.quantity}")

@@ -33,7 +33,6 @@ from collections import deque
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import pandas as pd
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import FundingRateUpdate
@@ -71,7 +70,7 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
     tier2_max_assets: int = 3
     capital_fraction: float = 0.5
     max_asset_fraction: float = 1.0
-    horizon_hours: float = 24.0
+    horizon_hours: float = 72.0
     min_yield_bps: float = 5.0
     slippage_bps: float = 2.0
     use_predicted: bool = True
@@ -86,6 +85,7 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
     mtm_take_profit_bps: float | None = None
     trailing_stop_usd: float | None = None
     rebalance_minutes: float = 15.0
+    startup_grace_minutes: float = 60.0  # allocate before every pair has rates only after this long
     check_interval_s: float = 10.0
     min_margin_ratio: float | None = None  # free / total balance on a venue
     margin_reduce_fraction: float = 0.5
@@ -101,7 +101,9 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
 
     def check(self, registry: Registry) -> None:
         if not self.pairs:
-            raise ValueError('pairs: at least one pair is needed, e.g. { asset = "BTC", venues = ["HYPERLIQUID", "BYBIT"] }')
+            raise ValueError(
+                'pairs: at least one pair is needed, e.g. { asset = "BTC", venues = ["HYPERLIQUID", "BYBIT"] }'
+            )
         for i, pair in enumerate(self.pairs):
             try:
                 a, b = resolve_pair(pair, registry)
@@ -149,6 +151,7 @@ class CarryPairRuntime:
         self.label = f"{a.asset} {a.venue}{':spot' if a.kind == 'spot' else ''}/{b.venue}{':spot' if b.kind == 'spot' else ''}"
         self.history: deque[float] = deque()
         self.pair: PositionPair | None = None
+        self.interval_started: int | None = None
 
 
 class CarryStrategy(PairStrategy):
@@ -170,6 +173,7 @@ class CarryStrategy(PairStrategy):
         self._price_window: dict[str, deque[tuple[int, float]]] = {}
         self.last_allocation: dict[str, float] = {}
         self.emergency_reason: str | None = None
+        self._intervals_pending = False
 
     def instruments(self) -> list[InstrumentId]:
         ids = []
@@ -187,7 +191,10 @@ class CarryStrategy(PairStrategy):
                     self.subscribe_funding_rates(m.instrument_id)
         for pair in self.book.active():  # restored after a restart
             for rt in self.runtimes:
-                if {pair.long_instrument, pair.short_instrument} == {rt.a.instrument_id.value, rt.b.instrument_id.value}:
+                if {pair.long_instrument, pair.short_instrument} == {
+                    rt.a.instrument_id.value,
+                    rt.b.instrument_id.value,
+                }:
                     rt.pair = pair
 
     # -- funding -------------------------------------------------------------------------------------
@@ -201,7 +208,9 @@ class CarryStrategy(PairStrategy):
         if nxt is not None:
             if state.next_funding_ns is not None and nxt != state.next_funding_ns:
                 if nxt > state.next_funding_ns:
-                    state.interval_hours = (nxt - state.next_funding_ns) / NANOS_PER_HOUR  # the venue's interval, as it is now
+                    state.interval_hours = (
+                        nxt - state.next_funding_ns
+                    ) / NANOS_PER_HOUR  # the venue's interval, as it is now
                     state.settled_rate = state.rate
                 new_interval = True
             state.next_funding_ns = nxt
@@ -236,9 +245,12 @@ class CarryStrategy(PairStrategy):
                     rt.history.append(d[2])
                     while len(rt.history) > self.config.percentile_window:
                         rt.history.popleft()
-                if new_interval and rt.pair is not None and rt.pair.state == OPEN:
-                    self._check_reversal(rt, rt.pair, update.ts_event)
-        self._maybe_rebalance(update.ts_event, force=new_interval)
+                if new_interval:
+                    # judged at the next quote, once every update of this instant has arrived
+                    rt.interval_started = update.ts_event
+                    self._intervals_pending = True
+        # rebalance at the next quote, once every update of this instant has been seen
+        self._next_rebalance = min(self._next_rebalance, update.ts_event)
 
     def _rate_h(self, market: MarketSpec) -> float | None:
         if not market.is_perp:
@@ -272,14 +284,17 @@ class CarryStrategy(PairStrategy):
         return cm.expected_yield_bps(diff_h, self.config.horizon_hours, fees, self.config.slippage_bps)
 
     # -- allocation and entries ------------------------------------------------------------------------
-    def _maybe_rebalance(self, now: int, force: bool = False) -> None:
-        if not force and now < self._next_rebalance:
+    def _maybe_rebalance(self, now: int) -> None:
+        if now < self._next_rebalance:
             return
         self._next_rebalance = now + self._rebalance_ns
         self.refresh_account_view(now)
         if self.guards.killed_reason or self.emergency_reason:
             return
         c = self.config
+        waiting = [rt.label for rt in self.runtimes if self._best_direction(rt) is None]
+        if waiting and now - self._started_ns < c.startup_grace_minutes * 60 * NANOS_PER_S:
+            return  # choosing the best asset on partial information would be wrong
         candidates: list[cm.Candidate] = []
         chosen: dict[str, tuple[CarryPairRuntime, MarketSpec, MarketSpec, float, float]] = {}
         for rt in self.runtimes:
@@ -290,7 +305,11 @@ class CarryStrategy(PairStrategy):
             y = self.expected_yield(long_m, short_m, diff, now)
             if y < c.min_yield_bps:
                 continue
-            if c.entry_percentile is not None and len(rt.history) >= 10 and diff < cm.percentile(list(rt.history), c.entry_percentile):
+            if (
+                c.entry_percentile is not None
+                and len(rt.history) >= 10
+                and diff < cm.percentile(list(rt.history), c.entry_percentile)
+            ):
                 continue
             if rt.asset not in chosen or y > chosen[rt.asset][4]:
                 chosen[rt.asset] = (rt, long_m, short_m, diff, y)
@@ -300,7 +319,9 @@ class CarryStrategy(PairStrategy):
                 continue
             lot = coarser_lot(long_m.lot, short_m.lot)
             min_notional = max(float(m.min_notional) for m in (long_m, short_m))
-            min_notional = max(min_notional, max(float(m.min_size) for m in (long_m, short_m)) * price, float(lot) * price)
+            min_notional = max(
+                min_notional, max(float(m.min_size) for m in (long_m, short_m)) * price, float(lot) * price
+            )
             candidates.append(cm.Candidate(asset, y, min_notional))
         equity = self.equity_usd if not math.isnan(self.equity_usd) else 0.0
         capital = equity * c.capital_fraction
@@ -317,7 +338,16 @@ class CarryStrategy(PairStrategy):
         q = self.quotes.get(instrument_id)
         return q.mid if q and q.ts else 0.0
 
-    def _enter(self, rt: CarryPairRuntime, long_m: MarketSpec, short_m: MarketSpec, notional: float, diff: float, y: float, now: int) -> None:
+    def _enter(
+        self,
+        rt: CarryPairRuntime,
+        long_m: MarketSpec,
+        short_m: MarketSpec,
+        notional: float,
+        diff: float,
+        y: float,
+        now: int,
+    ) -> None:
         if self.executor.busy(rt.asset):
             return
         lq, sq = self.quotes.get(long_m.instrument_id), self.quotes.get(short_m.instrument_id)
@@ -355,7 +385,12 @@ class CarryStrategy(PairStrategy):
             state=OPENING,
             expected_edge_bps=y,
             entry_spread_bps=(sq.mid / lq.mid - 1.0) * 1e4,
-            extra={"differential_per_hour": diff, "below_threshold": 0, "predicted_total": 0.0},
+            extra={
+                "differential_per_hour": diff,
+                "below_threshold": 0,
+                "predicted_total": 0.0,
+                "allocated_usd": notional,
+            },
         )
         rt.pair = pair
         self.log.info(
@@ -369,34 +404,61 @@ class CarryStrategy(PairStrategy):
             y,
         )
 
+    def _leverage(self, market: MarketSpec) -> float:
+        account = self.cache.account_for_venue(Venue(market.venue))
+        if account is None or not account.is_margin_account or not market.is_perp:
+            return 1.0
+        return float(account.leverage(market.instrument_id) or account.default_leverage or 1)
+
     def _initial_margin(self, market: MarketSpec) -> float:
         """Margin per unit notional on the venue: 1 / leverage (spot is fully paid)."""
-        if not market.is_perp:
-            return 1.0
-        account = self.cache.account_for_venue(Venue(market.venue))
-        leverage = float(account.leverage(market.instrument_id) or 1) if account is not None and account.is_margin_account else 1.0
-        return 1.0 / max(leverage, 1.0)
+        return 1.0 / max(self._leverage(market), 1.0)
 
     # -- exits -----------------------------------------------------------------------------------------
     def _held_long_enough(self, pair: PositionPair, now: int) -> bool:
-        return pair.entry_ts is not None and now - pair.entry_ts >= self.config.min_hold_hours * NANOS_PER_HOUR
+        return (
+            pair.entry_ts is not None and now - pair.entry_ts >= self.config.min_hold_hours * NANOS_PER_HOUR
+        )
 
-    def _check_reversal(self, rt: CarryPairRuntime, pair: PositionPair, now: int) -> None:
+    def _judge_new_intervals(self, now: int) -> None:
+        pending = False
+        for rt in self.runtimes:
+            started = rt.interval_started
+            if started is None:
+                continue
+            if started >= now:
+                pending = True
+                continue
+            rt.interval_started = None
+            if rt.pair is not None and rt.pair.state == OPEN:
+                self._check_reversal(rt, rt.pair, started, now)
+        self._intervals_pending = pending
+
+    def _check_reversal(self, rt: CarryPairRuntime, pair: PositionPair, interval_ts: int, now: int) -> None:
         c = self.config
         diff = self._pair_differential(pair)
         if diff is None:
             return
+        if pair.extra.get("last_interval_check") == interval_ts:
+            return  # two legs starting an interval at the same instant count once
+        pair.extra["last_interval_check"] = interval_ts
         below = diff * 1e4 < c.exit_threshold_bps_per_hour
         pair.extra["below_threshold"] = pair.extra.get("below_threshold", 0) + 1 if below else 0
         if not self._held_long_enough(pair, now):
             return
         if pair.extra["below_threshold"] >= c.exit_after_intervals:
             self.close_pair(pair, "funding_reversal")
-        elif c.exit_percentile is not None and len(rt.history) >= 10 and diff < cm.percentile(list(rt.history), c.exit_percentile):
+        elif (
+            c.exit_percentile is not None
+            and len(rt.history) >= 10
+            and diff < cm.percentile(list(rt.history), c.exit_percentile)
+        ):
             self.close_pair(pair, "percentile_exit")
 
     def on_quote(self, instrument_id: InstrumentId, quote: Quote, ts: int) -> None:
-        if ts >= self._next_check:
+        if self._intervals_pending:
+            self._judge_new_intervals(ts)
+        if ts >= self._next_check or ts >= self._next_rebalance:
             self._next_check = ts + self._check_ns
             self._periodic(ts)
 
@@ -425,7 +487,9 @@ class CarryStrategy(PairStrategy):
                 reason = "kill_switch"
             elif moved >= c.mtm_stop_bps:
                 reason = "mtm_stop"
-            elif c.trailing_stop_usd is not None and pair.peak_pnl - total >= Decimal(str(c.trailing_stop_usd)):
+            elif c.trailing_stop_usd is not None and pair.peak_pnl - total >= Decimal(
+                str(c.trailing_stop_usd)
+            ):
                 reason = "trailing_stop"
             elif self.guards.trade_loss_exceeded(total):
                 reason = "max_loss"
@@ -444,18 +508,22 @@ class CarryStrategy(PairStrategy):
         limit = self.config.min_liquidation_distance_pct
         if limit is None:
             return False
-        for instrument, quote, long, entry in ((pair.long_instrument, lq, True, pair.entry_long_px), (pair.short_instrument, sq, False, pair.entry_short_px)):
+        for instrument, quote, long, entry in (
+            (pair.long_instrument, lq, True, pair.entry_long_px),
+            (pair.short_instrument, sq, False, pair.entry_short_px),
+        ):
             market = self._markets[InstrumentId.from_str(instrument)]
             if not market.is_perp or entry is None:
                 continue
-            account = self.cache.account_for_venue(Venue(market.venue))
-            leverage = float(account.leverage(market.instrument_id) or 1) if account is not None and account.is_margin_account else 1.0
+            leverage = self._leverage(market)
             instrument_obj = self.cache.instrument(market.instrument_id)
             mm = float(instrument_obj.margin_maint) if instrument_obj is not None else 0.0
             liq = cm.liquidation_price(float(entry), long, leverage, mm)
             distance = abs(quote.mid - liq) / quote.mid * 100
             if distance < limit:
-                self.log.warning(f"{pair.pair_id}: {instrument} is {distance:.2f}% from its estimated liquidation price {liq:.2f}")
+                self.log.warning(
+                    f"{pair.pair_id}: {instrument} is {distance:.2f}% from its estimated liquidation price {liq:.2f}"
+                )
                 return True
         return False
 
@@ -472,17 +540,29 @@ class CarryStrategy(PairStrategy):
             ratio = free / total if total > 0 else 0.0
             if ratio >= limit:
                 continue
-            pairs = [p for p in self.book.active() if p.state == OPEN and venue in (p.long_instrument.rsplit(".", 1)[1], p.short_instrument.rsplit(".", 1)[1])]
+            pairs = [
+                p
+                for p in self.book.active()
+                if p.state == OPEN
+                and venue in (p.long_instrument.rsplit(".", 1)[1], p.short_instrument.rsplit(".", 1)[1])
+            ]
             if not pairs:
                 continue
             if ratio < limit / 2:
-                self.log.error(f"margin ratio on {venue} is {ratio:.3f} (< {limit / 2:.3f}): closing its pairs")
+                self.log.error(
+                    f"margin ratio on {venue} is {ratio:.3f} (< {limit / 2:.3f}): closing its pairs"
+                )
                 for pair in pairs:
                     self.close_pair(pair, "margin_critical")
                 continue
             self.log.warning(f"margin ratio on {venue} is {ratio:.3f} (< {limit}): reducing its pairs")
             for pair in pairs:
-                lot = coarser_lot(*(self._markets[InstrumentId.from_str(i)].lot for i in (pair.long_instrument, pair.short_instrument)))
+                lot = coarser_lot(
+                    *(
+                        self._markets[InstrumentId.from_str(i)].lot
+                        for i in (pair.long_instrument, pair.short_instrument)
+                    )
+                )
                 cut = round_to_lot(pair.quantity * Decimal(str(self.config.margin_reduce_fraction)), lot)
                 if cut > 0:
                     self.close_pair(pair, "margin_reduce", quantity=cut)
@@ -518,7 +598,9 @@ class CarryStrategy(PairStrategy):
         first = state.announced.get(payment.ts_event) if state else None
         is_long = pair.long_instrument == payment.instrument_id.value
         signed = float(pair.quantity) * (1 if is_long else -1)
-        predicted = -signed * float(payment.mark_price) * (first if first is not None else float(payment.rate))
+        predicted = (
+            -signed * float(payment.mark_price) * (first if first is not None else float(payment.rate))
+        )
         pair.extra["predicted_total"] = pair.extra.get("predicted_total", 0.0) + predicted
         self._ledger_rows.append(
             {
@@ -553,7 +635,9 @@ class CarryStrategy(PairStrategy):
                 f"({diff * cm.HOURS_PER_YEAR:+.1%} APR), expected {y:+.1f} bps vs min {self.config.min_yield_bps}"
             )
         if self.last_allocation:
-            lines.append(f"  allocation: {', '.join(f'{a} {n:,.0f}' for a, n in self.last_allocation.items())}")
+            lines.append(
+                f"  allocation: {', '.join(f'{a} {n:,.0f}' for a, n in self.last_allocation.items())}"
+            )
         return lines
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:
@@ -567,8 +651,23 @@ class CarryStrategy(PairStrategy):
         return {
             "funding_predicted": round(sum(p.extra.get("predicted_total", 0.0) for p in pairs), 6),
             "funding_accrued": round(float(sum((p.funding for p in pairs), Decimal(0))), 6),
-            "funding_realized": round(float(sum((p.funding for p in pairs if p.state == "closed"), Decimal(0))), 6),
+            "funding_realized": round(
+                float(sum((p.funding for p in pairs if p.state == "closed"), Decimal(0))), 6
+            ),
             "last_allocation": self.last_allocation,
+            "pairs": {
+                p.pair_id: {
+                    "asset": p.asset,
+                    "allocated_usd": round(p.extra.get("allocated_usd", 0.0), 6),
+                    "differential_bps_per_hour_at_entry": round(
+                        p.extra.get("differential_per_hour", 0.0) * 1e4, 6
+                    ),
+                    "expected_yield_bps": round(p.expected_edge_bps, 6),
+                    "funding_predicted": round(p.extra.get("predicted_total", 0.0), 6),
+                    "funding_accrued": float(p.funding),
+                }
+                for p in pairs
+            },
             "emergency": self.emergency_reason,
         }
 

@@ -29,7 +29,9 @@ def differential_per_hour(long_rate_h: float, short_rate_h: float) -> float:
     return short_rate_h - long_rate_h
 
 
-def expected_yield_bps(diff_per_hour: float, horizon_hours: float, round_trip_fees_bps: float, slippage_bps: float) -> float:
+def expected_yield_bps(
+    diff_per_hour: float, horizon_hours: float, round_trip_fees_bps: float, slippage_bps: float
+) -> float:
     """Net yield over the planned hold, in bps of one leg's notional."""
     return diff_per_hour * horizon_hours * BPS - round_trip_fees_bps - slippage_bps
 
@@ -50,7 +52,9 @@ class Candidate:
     min_notional: float  # the smallest per-leg notional both legs accept
 
 
-def allocate(candidates: list[Candidate], capital: float, max_per_asset: float, max_assets: int | None) -> dict[str, float]:
+def allocate(
+    candidates: list[Candidate], capital: float, max_per_asset: float, max_assets: int | None
+) -> dict[str, float]:
     """Per-leg notional per asset.
 
     Only positive yields count. The best `max_assets` (None = all) share `capital` in proportion to

@@ -313,7 +313,7 @@ class CarryStrategy(PairStrategy):
                 continue
             if rt.asset not in chosen or y > chosen[rt.asset][4]:
                 chosen[rt.asset] = (rt, long_m, short_m, diff, y)
-        for asset, (rt, long_m, short_m, _, y) in chosen.items():
+        for asset, (_rt, long_m, short_m, _, y) in chosen.items():
             price = self._mid(long_m.instrument_id)
             if not price:
                 continue

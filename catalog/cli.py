@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from arb.cli import UserError
+from catalog.synth import SynthParams
 
 
 def add_parser(sub) -> None:
@@ -16,10 +17,15 @@ def add_parser(sub) -> None:
 
     s = cs.add_parser("synth", help="write the deterministic synthetic multi-venue dataset")
     s.add_argument("path", help="catalog folder to create")
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--start", default="2025-03-03T00:00:00Z", help="UTC start (default %(default)s)")
-    s.add_argument("--days", type=float, default=2.0)
-    s.add_argument("--quote-rate-scale", type=float, default=1.0, help="multiply every venue's quote rate")
+    s.add_argument("--seed", type=int, default=SynthParams.seed)
+    s.add_argument("--start", default=SynthParams.start, help="UTC start (default %(default)s)")
+    s.add_argument("--days", type=float, default=SynthParams.days)
+    s.add_argument(
+        "--quote-rate-scale",
+        type=float,
+        default=SynthParams.quote_rate_scale,
+        help="multiply every venue's quote rate",
+    )
     s.add_argument("--force", action="store_true", help="replace an existing catalog at PATH")
     s.set_defaults(func=_synth)
 
@@ -35,7 +41,6 @@ def add_parser(sub) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from catalog.synth import SynthParams
     from catalog.synth import generate
 
     params = SynthParams(

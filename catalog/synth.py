@@ -106,10 +106,10 @@ DEFAULT_VENUES = {
 class SynthParams:
     seed: int = 7
     start: str = "2025-03-03T00:00:00Z"
-    days: float = 2.0
+    days: float = 3.0
     assets: tuple[AssetSpec, ...] = DEFAULT_ASSETS
     venues: dict[str, VenueStyle] = field(default_factory=lambda: dict(DEFAULT_VENUES))
-    quote_rate_scale: float = 1.0
+    quote_rate_scale: float = 0.7
     dislocations_per_day: float = 10.0
     dislocation_bps_median: float = 30.0
     dislocation_bps_sigma: float = 0.6

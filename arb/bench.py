@@ -80,7 +80,10 @@ def bench_catalog(days: float, scale: float, log=print) -> Path:
 def _all_instruments(catalog: Path) -> list[str]:
     from catalog.synth import read_manifest
 
-    return list(read_manifest(catalog)["instruments"])
+    manifest = read_manifest(catalog)
+    if manifest is None:
+        raise FileNotFoundError(f"{catalog} has no synthetic-catalog manifest")
+    return list(manifest["instruments"])
 
 
 def bench_strategy_configs(instruments: list[str]) -> dict[str, dict[str, Any]]:
@@ -173,7 +176,7 @@ def memory_runs(quotes: int, log=print) -> dict[str, Any]:
         proc = subprocess.run(
             [sys.executable, "-m", "arb.bench", "rss", str(path)], capture_output=True, text=True, check=False
         )
-        if proc.returncode != 0:
+        if proc.returncode != 0:  # pragma: no cover - surfaced to the user
             raise RuntimeError(f"memory run failed: {proc.stderr[-2000:]}")
         out[label] = json.loads(proc.stdout.strip().splitlines()[-1])
     out["note"] = "peak RSS of a fresh process running the no-op strategy over the streamed catalog"
@@ -186,6 +189,8 @@ def _rss_child(catalog: str) -> None:
     from catalog.synth import read_manifest
 
     manifest = read_manifest(catalog)
+    if manifest is None:
+        raise FileNotFoundError(f"{catalog} has no synthetic-catalog manifest")
     instruments = manifest["instruments"]
     venues = sorted({i.rsplit(".", 1)[1] for i in instruments})
     raw = {

@@ -231,6 +231,7 @@ def run_backtest(
         node.run()
         wall = time.perf_counter() - t0
         engine = node.get_engine(run_config.id)
+        assert engine is not None, "the backtest node lost its engine"
         modules = FundingSettlementModule.take(run_key)
         ledger = [payment for module in modules for payment in module.ledger]
         results = results_dir_for(cfg, out)

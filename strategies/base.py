@@ -246,10 +246,15 @@ class PairStrategy(Strategy):
         elif Decimal(pair.extra.pop("closing_quantity", pair.quantity)) < pair.quantity:
             # a reduction: realise the closed part into the pair's adjustments, keep the rest open
             closed = min(buy.net_filled, sell.net_filled)
-            if closed > 0 and sell.vwap is not None and buy.vwap is not None:
-                pair.adjustments += (sell.vwap - pair.entry_long_px) * closed + (
-                    pair.entry_short_px - buy.vwap
-                ) * closed  # type: ignore[operator]
+            entry_long, entry_short = pair.entry_long_px, pair.entry_short_px
+            if (
+                closed > 0
+                and sell.vwap is not None
+                and buy.vwap is not None
+                and entry_long is not None
+                and entry_short is not None
+            ):
+                pair.adjustments += (sell.vwap - entry_long) * closed + (entry_short - buy.vwap) * closed
                 pair.quantity -= closed
             pair.state = OPEN
             self.log.info(f"reduced {pair.pair_id} by {closed} to {pair.quantity}")

@@ -677,10 +677,10 @@ def bench_config(instruments: list[str]) -> dict[str, Any]:
 
     registry = default_registry()
     by_asset: dict[str, list[str]] = {}
-    for i in instruments:
-        m = registry.market_for(i)
+    for instrument_id in instruments:
+        m = registry.market_for(instrument_id)
         by_asset.setdefault(m.asset, []).append(f"{m.venue}:{m.kind}")
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for asset, legs in sorted(by_asset.items()):
         perps = [leg for leg in legs if leg.endswith(":perp")]
         for i in range(len(perps)):

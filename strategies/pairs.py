@@ -115,9 +115,10 @@ class PositionPair:
             "adjustments",
             "peak_pnl",
         }
-        return PositionPair(
-            **{k: (Decimal(v) if k in decimals and v is not None else v) for k, v in d.items()}
-        )
+        values: dict[str, Any] = {
+            k: (Decimal(v) if k in decimals and v is not None else v) for k, v in d.items()
+        }
+        return PositionPair(**values)
 
 
 class PairBook:

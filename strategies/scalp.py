@@ -134,8 +134,8 @@ class PairRuntime:
     )  # fmt: skip
 
     def __init__(self, a: MarketSpec, b: MarketSpec, window: int, bucket: int) -> None:
-        self.qa: Quote | None = None
-        self.qb: Quote | None = None
+        self.qa: Quote = Quote()  # replaced by the strategy's live quote objects at start
+        self.qb: Quote = Quote()
         self.a, self.b = a, b
         self.a_id, self.b_id = a.instrument_id, b.instrument_id
         self.asset = a.asset
@@ -176,11 +176,12 @@ class ScalpStrategy(PairStrategy):
     def on_start(self) -> None:
         super().on_start()
         for rt in self.runtimes:
-            rt.qa, rt.qb = self.quotes.get(rt.a_id), self.quotes.get(rt.b_id)
+            if rt.a_id in self.quotes and rt.b_id in self.quotes:
+                rt.qa, rt.qb = self.quotes[rt.a_id], self.quotes[rt.b_id]
         self._hot = {
             i: (self.quotes[i], rts)
             for i, rts in self._by_instrument.items()
-            if i in self.quotes and all(r.qa and r.qb for r in rts)
+            if i in self.quotes and all(r.a_id in self.quotes and r.b_id in self.quotes for r in rts)
         }
         self._refresh_floors()
         for pair in self.book.active():  # restored after a restart
@@ -433,13 +434,13 @@ def bench_config(instruments: list[str]) -> dict[str, Any]:
 
     registry = default_registry()
     by_asset: dict[str, list[str]] = {}
-    for i in instruments:
-        m = registry.market_for(i)
+    for instrument_id in instruments:
+        m = registry.market_for(instrument_id)
         by_asset.setdefault(m.asset, []).append(f"{m.venue}:{m.kind}")
     pairs = []
     for asset, legs in sorted(by_asset.items()):
-        for i in range(len(legs)):
-            a, b = legs[i], legs[(i + 1) % len(legs)]
+        for k in range(len(legs)):
+            a, b = legs[k], legs[(k + 1) % len(legs)]
             if a != b and not (a.endswith(":spot") and b.endswith(":spot")):
                 pairs.append({"asset": asset, "venues": [a, b]})
     return {"kind": "scalp", "name": "scalp", "pairs": pairs, "notional_usd": 5_000.0, "heartbeat_minutes": 0}

@@ -49,7 +49,7 @@ def add_parser(sub) -> None:
 def _bench_adapter(args: argparse.Namespace) -> int:
     import importlib
 
-    from arb.cli import UserError
+    from arb.errors import UserError
 
     target = BENCH_ADAPTERS.get(args.venue.lower())
     if target is None:

@@ -265,6 +265,12 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
             raise ConfigError(f"{where}.name: '{name}' is used twice (strategy names must be unique)")
         tags.add(tag)
         settings = {k: v for k, v in body.items() if k not in ("kind", "name")}
+        allowed = own_fields(kind.config_cls)
+        unknown = sorted(set(settings) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted([*allowed, 'kind', 'name']))})"
+            )
         config = _convert({**settings, "order_id_tag": tag}, kind.config_cls, where)
         check = getattr(config, "check", None)
         if callable(check):

@@ -266,10 +266,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         tags.add(tag)
         settings = {k: v for k, v in body.items() if k not in ("kind", "name")}
         allowed = own_fields(kind.config_cls)
-        unknown = sorted(set(settings) - set(allowed))
-        if unknown:
+        extra_keys = sorted(set(settings) - set(allowed))
+        if extra_keys:
             raise ConfigError(
-                f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted([*allowed, 'kind', 'name']))})"
+                f"{where}: unknown key '{extra_keys[0]}' (allowed: {', '.join(sorted([*allowed, 'kind', 'name']))})"
             )
         config = _convert({**settings, "order_id_tag": tag}, kind.config_cls, where)
         check = getattr(config, "check", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -46,18 +47,18 @@ NANOS_PER_S = 1_000_000_000
 class Quote:
     """Last top of book of one instrument, as floats for the signal arithmetic."""
 
-    __slots__ = ("ask", "ask_size", "bid", "bid_size", "tick", "ts")
+    __slots__ = ("ask", "ask_size", "bid", "bid_size", "ts")
 
     def __init__(self) -> None:
         self.bid = self.ask = self.bid_size = self.ask_size = 0.0
         self.ts = 0
-        self.tick: QuoteTick | None = None
 
-    def load_sizes(self) -> None:
-        """Sizes are read only when an entry is sized, not on every quote."""
-        if self.tick is not None:
-            self.bid_size = self.tick.bid_size.as_double()
-            self.ask_size = self.tick.ask_size.as_double()
+    def load_sizes(self, cache, instrument_id: InstrumentId) -> None:
+        """Sizes are read (from the cache's last quote) only when an entry is sized, not on every quote."""
+        tick = cache.quote_tick(instrument_id)
+        if tick is not None:
+            self.bid_size = tick.bid_size.as_double()
+            self.ask_size = tick.ask_size.as_double()
 
     @property
     def mid(self) -> float:
@@ -92,6 +93,7 @@ class PairStrategy(Strategy):
         self._unattributed_funding = Decimal(0)
         self._funding_events = 0
         self._kill_handled = False
+        self._direct: list[tuple[str, Any]] = []
 
     # -- what to watch (subclass) --------------------------------------------------------------------
     def instruments(self) -> list[InstrumentId]:
@@ -120,7 +122,9 @@ class PairStrategy(Strategy):
             )
 
     def on_stop(self) -> None:
-        pass
+        for topic, handler in self._direct:
+            self.msgbus.unsubscribe(topic=topic, handler=handler)
+        self._direct.clear()
 
     def on_save(self) -> dict[str, bytes]:
         return {"pairs": self.book.dumps()}
@@ -130,6 +134,28 @@ class PairStrategy(Strategy):
             self.book.loads(state["pairs"])
 
     # -- market data -----------------------------------------------------------------------------------
+    def route_quotes(self) -> None:
+        """Quotes are the hot path: each instrument's quotes go straight from the message bus to a
+        handler bound to its pre-resolved state (no per-quote instrument lookup, no generic dispatch).
+        The data subscriptions themselves are Nautilus's, made in `on_start`; call this after them."""
+        for instrument_id, quote in self.quotes.items():
+            handler = self.quote_handler(instrument_id, quote)
+            if handler is None:
+                continue
+            topic = f"data.quotes.{instrument_id.venue}.{instrument_id.symbol.topic()}"
+            self.msgbus.unsubscribe(topic=topic, handler=self.handle_quote_tick)
+            self.msgbus.subscribe(topic=topic, handler=handler)
+            self._direct.append((topic, handler))
+
+    def quote_handler(self, instrument_id: InstrumentId, quote: Quote):
+        return partial(self._on_quote_tick_for, instrument_id, quote)
+
+    def _on_quote_tick_for(self, instrument_id: InstrumentId, q: Quote, tick: QuoteTick) -> None:
+        q.bid = tick.bid_price.as_double()
+        q.ask = tick.ask_price.as_double()
+        ts = q.ts = tick.ts_init
+        self.on_quote(instrument_id, q, ts)
+
     def on_quote_tick(self, tick: QuoteTick) -> None:
         instrument_id = tick.instrument_id
         q = self.quotes.get(instrument_id)
@@ -137,7 +163,6 @@ class PairStrategy(Strategy):
             return
         q.bid = tick.bid_price.as_double()
         q.ask = tick.ask_price.as_double()
-        q.tick = tick
         q.ts = tick.ts_init
         self.on_quote(instrument_id, q, tick.ts_init)
 

@@ -105,6 +105,7 @@ class PairStrategy(Strategy):
     # -- lifecycle -------------------------------------------------------------------------------------
     def on_start(self) -> None:
         self._started_ns = self.clock.timestamp_ns()
+        self.restore()
         for instrument_id in self.instruments():
             if self.cache.instrument(instrument_id) is None:
                 self.log.error(f"instrument {instrument_id} is not loaded; it will not trade")
@@ -127,11 +128,30 @@ class PairStrategy(Strategy):
         self._direct.clear()
 
     def on_save(self) -> dict[str, bytes]:
-        return {"pairs": self.book.dumps()}
+        return {"pairs": self.book.dumps(active_only=True)}
 
     def on_load(self, state: dict[str, bytes]) -> None:
         if "pairs" in state:
             self.book.loads(state["pairs"])
+
+    @property
+    def state_key(self) -> str:
+        return f"arb.pairs.{self.id}"
+
+    def persist(self) -> None:
+        """Write the active pairs to the cache at every change (Redis-backed in live nodes when
+        configured), so a node killed mid-pair knows on restart which positions belong together."""
+        self.cache.add(self.state_key, self.book.dumps(active_only=True))
+
+    def restore(self) -> None:
+        saved = self.cache.get(self.state_key)
+        if saved:
+            self.book.loads(saved)
+            active = self.book.active()
+            if active:
+                self.log.info(
+                    f"restored {len(active)} active pair(s): {', '.join(p.pair_id for p in active)}"
+                )
 
     # -- market data -----------------------------------------------------------------------------------
     def route_quotes(self) -> None:
@@ -184,6 +204,7 @@ class PairStrategy(Strategy):
             share = payment.amount * (qty / total)
             pair.funding += share
             self.on_pair_funding(pair, payment, share)
+        self.persist()
 
     def on_pair_funding(self, pair: PositionPair, payment: FundingPayment, share: Decimal) -> None:
         pass
@@ -208,6 +229,7 @@ class PairStrategy(Strategy):
     # -- pairs -----------------------------------------------------------------------------------------
     def open_pair(self, pair: PositionPair, buy: Leg, sell: Leg, expected_edge_bps: float) -> None:
         self.book.add(pair)
+        self.persist()
         self.guards.rate_budget.record(buy.instrument_id.venue.value, self.clock.timestamp_ns())
         self.guards.rate_budget.record(sell.instrument_id.venue.value, self.clock.timestamp_ns())
         self.executor.execute(pair.pair_id, ENTRY, pair.asset, [buy, sell], expected_edge_bps)
@@ -230,6 +252,7 @@ class PairStrategy(Strategy):
             Leg(long_id, OrderSide.SELL, qty, Decimal(repr(lq.bid)) if lq and lq.bid else None),
             Leg(short_id, OrderSide.BUY, qty, Decimal(repr(sq.ask)) if sq and sq.ask else None),
         ]
+        self.persist()
         self.log.info(f"{'exit' if qty == pair.quantity else f'reduce by {qty}'} {pair.pair_id} ({reason})")
         self.executor.execute(pair.pair_id, EXIT, pair.asset, legs)
         return True
@@ -240,6 +263,10 @@ class PairStrategy(Strategy):
                 self.close_pair(pair, reason)
 
     def _on_execution_done(self, execution: Execution) -> None:
+        self._apply_execution(execution)
+        self.persist()
+
+    def _apply_execution(self, execution: Execution) -> None:
         pair = self.book.pairs.get(execution.pair_id)
         if pair is None:
             return  # a repair
@@ -383,12 +410,19 @@ class PairStrategy(Strategy):
     def results_tables(self) -> dict[str, pd.DataFrame]:
         out = {
             tables.TRADES: tables.frame(
-                tables.TRADES, [p.as_row() for p in self.book.pairs.values() if p.entry_ts]
+                tables.TRADES, [p.as_row(*self._marks(p)) for p in self.book.pairs.values() if p.entry_ts]
             ),
             tables.LEG_RISK: tables.frame(tables.LEG_RISK, [e.as_row() for e in self.executor.history]),
         }
         out.update(self.extra_tables())
         return out
+
+    def _marks(self, pair: PositionPair) -> tuple[Decimal | None, Decimal | None]:
+        lq = self.quotes.get(InstrumentId.from_str(pair.long_instrument))
+        sq = self.quotes.get(InstrumentId.from_str(pair.short_instrument))
+        if not lq or not sq or not lq.ts or not sq.ts:
+            return None, None
+        return Decimal(repr(lq.mid)), Decimal(repr(sq.mid))
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:
         return {}

@@ -301,3 +301,36 @@ def test_scalp_on_the_synthetic_catalog_reconciles_with_the_venues(tmp_path_fact
         "ETH-USD-PERP.HYPERLIQUID", "ETHUSDT-PERP.BITGET", "BTCUSDT-SPOT.BYBIT", "BTCUSDT-LINEAR.BYBIT",
     }  # fmt: skip
     assert "BTCUSDT-SPOT.BYBIT" not in set(trades.short_instrument)
+
+
+def test_active_pairs_survive_a_restart_through_the_cache(tmp_path):
+    from strategies.pairs import OPEN
+    from strategies.pairs import PairBook
+    from strategies.pairs import PositionPair
+
+    book = PairBook()
+    pair = book.add(
+        PositionPair(
+            "S1",
+            "scalp",
+            "BTC",
+            HL,
+            BY,
+            Decimal("0.1"),
+            state=OPEN,
+            entry_ts=1,
+            entry_long_px=Decimal("100005"),
+            entry_short_px=Decimal("100495"),
+            funding=Decimal("1.25"),
+        )
+    )
+    book.add(PositionPair("S0", "scalp", "BTC", HL, BY, Decimal("0.1"), state="closed"))
+    restored = PairBook()
+    restored.loads(book.dumps(active_only=True))
+    assert list(restored.pairs) == ["S1"]
+    assert repr(restored.pairs["S1"].to_json()) == repr(
+        pair.to_json()
+    )  # (NaN edges compare unequal as floats)
+    assert restored.expected_position(HL) == Decimal("0.1") and restored.expected_position(BY) == Decimal(
+        "-0.1"
+    )

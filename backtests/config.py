@@ -56,6 +56,7 @@ DATA_TYPES = {
     "trades": "trade_tick",
     "funding": "funding_rate_update",
     "depth10": "order_book_depth10",
+    "book": "order_book_delta",
     "mark": "mark_price_update",
 }
 

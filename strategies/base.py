@@ -82,6 +82,7 @@ class PairStrategy(Strategy):
             position_of=self.position_of,
             expected_position=self.book.expected_position,
             asset_of=self.asset_of,
+            on_submit=self.guards.rate_budget.record,
         )
         self.quotes: dict[InstrumentId, Quote] = {}
         self._markets: dict[InstrumentId, MarketSpec] = {}
@@ -230,8 +231,6 @@ class PairStrategy(Strategy):
     def open_pair(self, pair: PositionPair, buy: Leg, sell: Leg, expected_edge_bps: float) -> None:
         self.book.add(pair)
         self.persist()
-        self.guards.rate_budget.record(buy.instrument_id.venue.value, self.clock.timestamp_ns())
-        self.guards.rate_budget.record(sell.instrument_id.venue.value, self.clock.timestamp_ns())
         self.executor.execute(pair.pair_id, ENTRY, pair.asset, [buy, sell], expected_edge_bps)
 
     def close_pair(self, pair: PositionPair, reason: str, quantity: Decimal | None = None) -> bool:

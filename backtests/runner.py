@@ -134,15 +134,15 @@ def plan(config: RunConfig) -> Plan:
         with_data = [i for i in instruments if _has(catalog, DATA_TYPES[t], i)]
         if with_data:
             data_types[t] = with_data
-    for name, venue in config.venues.items():
-        if venue.book_type == "L1_MBP":
+    for name, venue_cfg in config.venues.items():
+        if venue_cfg.book_type == "L1_MBP":
             continue
         on_venue = [i for i in instruments if i.endswith(f".{name}")]
         with_book = {i for t in BOOK_TYPES for i in data_types.get(t, [])}
         missing_book = [i for i in on_venue if i not in with_book]
         if missing_book:
             raise ConfigError(
-                f"venues.{name}.book_type: {venue.book_type} needs order book data for {', '.join(missing_book)} "
+                f"venues.{name}.book_type: {venue_cfg.book_type} needs order book data for {', '.join(missing_book)} "
                 f"(add 'book' or 'depth10' to data.types, with that data in the catalog, or use L1_MBP)"
             )
     return Plan(config, catalog, instruments, start, end, data_types)

@@ -74,7 +74,8 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
     min_yield_bps: float = 5.0
     slippage_bps: float = 2.0
     use_predicted: bool = True
-    percentile_window: int = 168
+    percentile_window: int = 168  # differential samples (one per funding update of either leg)
+    percentile_min_samples: int = 10
     entry_percentile: float | None = None
     exit_percentile: float | None = None
     exit_threshold_bps_per_hour: float = 0.0
@@ -88,6 +89,7 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
     startup_grace_minutes: float = 60.0  # allocate before every pair has rates only after this long
     check_interval_s: float = 10.0
     min_margin_ratio: float | None = None  # free / total balance on a venue
+    emergency_margin_ratio: float | None = None  # below this on any venue: emergency close of everything
     margin_reduce_fraction: float = 0.5
     min_liquidation_distance_pct: float | None = None
     flash_crash_pct: float | None = 5.0
@@ -306,11 +308,7 @@ class CarryStrategy(PairStrategy):
             y = self.expected_yield(long_m, short_m, diff, now)
             if y < c.min_yield_bps:
                 continue
-            if (
-                c.entry_percentile is not None
-                and len(rt.history) >= 10
-                and diff < cm.percentile(list(rt.history), c.entry_percentile)
-            ):
+            if c.entry_percentile is not None and not self._above_entry_percentile(rt, diff):
                 continue
             if rt.asset not in chosen or y > chosen[rt.asset][4]:
                 chosen[rt.asset] = (rt, long_m, short_m, diff, y)
@@ -334,6 +332,17 @@ class CarryStrategy(PairStrategy):
             if rt.pair is not None or any(p.asset == asset for p in self.book.active()):
                 continue
             self._enter(rt, long_m, short_m, notional, diff, y, now)
+
+    def _above_entry_percentile(self, rt: CarryPairRuntime, diff: float) -> bool:
+        """The percentile rule: enter only when the differential is strictly above its rolling p-th
+        percentile; with fewer than `percentile_min_samples` samples there is no percentile yet."""
+        if len(rt.history) < self.config.percentile_min_samples:
+            self.guards.blocked["percentile_warmup"] += 1
+            return False
+        if diff > cm.percentile(list(rt.history), self.config.entry_percentile):  # type: ignore[arg-type]
+            return True
+        self.guards.blocked["below_entry_percentile"] += 1
+        return False
 
     def _mid(self, instrument_id: InstrumentId) -> float:
         q = self.quotes.get(instrument_id)
@@ -451,7 +460,7 @@ class CarryStrategy(PairStrategy):
             self.close_pair(pair, "funding_reversal")
         elif (
             c.exit_percentile is not None
-            and len(rt.history) >= 10
+            and len(rt.history) >= c.percentile_min_samples
             and diff < cm.percentile(list(rt.history), c.exit_percentile)
         ):
             self.close_pair(pair, "percentile_exit")
@@ -518,8 +527,9 @@ class CarryStrategy(PairStrategy):
                 continue
             leverage = self._leverage(market)
             instrument_obj = self.cache.instrument(market.instrument_id)
-            mm = float(instrument_obj.margin_maint) if instrument_obj is not None else 0.0
-            liq = cm.liquidation_price(float(entry), long, leverage, mm)
+            # Nautilus's leveraged margin model: maintenance = notional x margin_maint / leverage
+            mm_rate = float(instrument_obj.margin_maint) / leverage if instrument_obj is not None else 0.0
+            liq = cm.liquidation_price(float(entry), long, leverage, mm_rate)
             distance = abs(quote.mid - liq) / quote.mid * 100
             if distance < limit:
                 self.log.warning(
@@ -530,7 +540,8 @@ class CarryStrategy(PairStrategy):
 
     def _check_margin(self, now: int) -> None:
         limit = self.config.min_margin_ratio
-        if limit is None:
+        emergency = self.config.emergency_margin_ratio
+        if limit is None and emergency is None:
             return
         for venue in sorted({m.venue for m in self._markets.values()}):
             account = self.cache.account_for_venue(Venue(venue))
@@ -539,7 +550,10 @@ class CarryStrategy(PairStrategy):
             total = sum(b.total.as_double() for b in account.balances().values())
             free = sum(b.free.as_double() for b in account.balances().values())
             ratio = free / total if total > 0 else 0.0
-            if ratio >= limit:
+            if emergency is not None and ratio < emergency:
+                self.emergency_close(f"margin ratio on {venue} is {ratio:.3f} (< {emergency})")
+                return
+            if limit is None or ratio >= limit:
                 continue
             pairs = [
                 p
@@ -569,25 +583,29 @@ class CarryStrategy(PairStrategy):
                     self.close_pair(pair, "margin_reduce", quantity=cut)
 
     def _watch_flash_crash(self, now: int) -> None:
+        """Any leg of an asset moving more than `flash_crash_pct` within the window pauses its entries."""
         c = self.config
         if c.flash_crash_pct is None:
             return
         window_ns = int(c.flash_crash_window_s * NANOS_PER_S)
-        for rt in self.runtimes:
-            mid = self._mid(rt.a.instrument_id)
+        for instrument_id, market in self._markets.items():
+            mid = self._mid(instrument_id)
             if not mid:
                 continue
-            points = self._price_window.setdefault(rt.asset, deque())
+            points = self._price_window.setdefault(instrument_id.value, deque())
             points.append((now, mid))
             while points and points[0][0] < now - window_ns:
                 points.popleft()
             lo = min(p for _, p in points)
             hi = max(p for _, p in points)
             if lo > 0 and (hi / lo - 1) * 100 > c.flash_crash_pct:
-                self.guards.pause(rt.asset, now + int(c.flash_crash_pause_s * NANOS_PER_S), "flash_crash")
+                self.guards.pause(market.asset, now + int(c.flash_crash_pause_s * NANOS_PER_S), "flash_crash")
 
     def emergency_close(self, reason: str) -> None:
         """Close every pair now and stop entering (an operator's or a guard's call)."""
+        if self.emergency_reason is not None:
+            self.close_all("emergency")
+            return
         self.emergency_reason = reason
         self.guards.kill(f"emergency: {reason}")
         self.log.error(f"emergency close: {reason}")

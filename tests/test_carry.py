@@ -240,3 +240,88 @@ def test_margin_breach_reduces_the_position(tmp_path):
     assert Decimal(open_.loc[BY].quantity) == Decimal("0.051")
     legs = table(outcome, "leg_risk")
     assert list(legs.purpose) == ["entry", "exit"] and list(legs.outcome) == ["hedged", "hedged"]
+
+
+def test_percentile_rule_enters_only_above_the_rolling_percentile_and_exits_below(tmp_path):
+    # HL pays longs 0.002 %/h for ten hours, then 0.004 %/h (a wider differential), then 0.001 %/h
+    hl = (
+        hourly(HL, "-0.00002", range(1, 11))
+        + hourly(HL, "-0.00004", range(11, 14))
+        + hourly(HL, "-0.00001", range(14, 25))
+    )
+    data = hl + eight_hourly(BY, ["0.0003"] * 3)
+    strategy = carry(entry_percentile=80, exit_percentile=40, min_hold_hours=0, min_yield_bps=0)
+    outcome = backtest(tmp_path, scene(tmp_path, [HL, BY], data), strategy)
+    t = table(outcome, "trades").iloc[0]
+    # without the rule it would enter at 00:01; with it, at the first quote after the differential
+    # rose above its 80th percentile (the 10:00 update announcing -0.00004 for 11:00)
+    assert t.entry_ts >= pd.Timestamp("2025-01-01T10:00", tz="UTC")
+    assert t.exit_reason == "percentile_exit"
+    assert t.exit_ts >= pd.Timestamp("2025-01-01T13:00", tz="UTC")
+    blocked = outcome.summary["strategies"]["CarryStrategy-carry"]["entries_blocked"]
+    assert blocked["percentile_warmup"] > 0
+
+
+def test_flash_crash_pauses_entries(tmp_path):
+    # both venues drop 10 % at 00:03; the funding rates that make the trade arrive at 00:05
+    five = T0 + 5 * MINUTE
+    data = [funding(HL, five, "-0.00002", T0 + HOUR), funding(BY, five, "0.0003", T0 + 8 * HOUR)]
+    data += hourly(HL, "-0.00002", range(2, 25)) + eight_hourly(BY, ["0.0003"] * 3)[1:]
+    for i in (HL, BY):
+        data += quotes(i, T0, END, [step(T0, 100000, 5), step(T0 + 3 * MINUTE, 90000, 5)], every=MINUTE)
+    catalog = write_catalog(tmp_path / "catalog", [HL, BY], data, T0)
+    strategy = carry(flash_crash_pct=5.0, flash_crash_window_s=300, flash_crash_pause_s=3600)
+    outcome = backtest(tmp_path, catalog, strategy)
+    t = table(outcome, "trades").iloc[0]
+    assert t.entry_ts >= pd.Timestamp("2025-01-01T01:03", tz="UTC")  # paused for an hour after the crash
+    assert outcome.summary["strategies"]["CarryStrategy-carry"]["entries_blocked"]["flash_crash"] > 0
+
+
+def test_mtm_stop_fires_before_min_hold(tmp_path):
+    data = hourly(HL, "-0.00002") + eight_hourly(BY, ["0.0003"] * 3)
+    data += quotes(HL, T0, END, [step(T0, 100000, 5)], every=MINUTE)
+    data += quotes(
+        BY, T0, END, [step(T0, 100000, 5), step(T0 + 2 * HOUR, 100300, 5)], every=MINUTE
+    )  # short leg +30 bps
+    catalog = write_catalog(tmp_path / "catalog", [HL, BY], data, T0)
+    outcome = backtest(tmp_path, catalog, carry(mtm_stop_bps=20, min_hold_hours=8))
+    t = table(outcome, "trades").iloc[0]
+    assert t.exit_reason == "mtm_stop"
+    assert t.exit_ts < pd.Timestamp("2025-01-01T02:02", tz="UTC")
+
+
+def test_liquidation_distance_closes_a_pair_too_close_to_liquidation(tmp_path):
+    # at 20x a long's estimated liquidation is 2.5 % away (1/20 - maintenance 0.5/20): closer than 3 %
+    data = hourly(HL, "-0.00002") + eight_hourly(BY, ["0.0003"] * 3)
+    venues = {v: {"balance": "100000", "latency_ms": 5, "leverage": 20} for v in ("HYPERLIQUID", "BYBIT")}
+    outcome = backtest(
+        tmp_path, scene(tmp_path, [HL, BY], data), carry(min_liquidation_distance_pct=3.0), venues=venues
+    )
+    assert table(outcome, "trades").iloc[0].exit_reason == "liquidation_distance"
+
+
+def test_emergency_close_of_everything_on_a_margin_emergency(tmp_path):
+    # two pairs; Bybit's free margin ratio falls under the emergency level: every pair is closed, on both venues
+    data = (
+        hourly(HL, "-0.00002")
+        + eight_hourly(BY, ["0.0003"] * 3)
+        + hourly(HL_ETH, "-0.00002")
+        + eight_hourly(BY_ETH, ["0.0003"] * 3)
+    )
+    pairs = [
+        {"asset": "BTC", "venues": ["HYPERLIQUID", "BYBIT"]},
+        {"asset": "ETH", "venues": ["HYPERLIQUID", "BYBIT"]},
+    ]
+    venues = {
+        "HYPERLIQUID": {"balance": "100000", "latency_ms": 5},
+        "BYBIT": {"balance": "5000", "latency_ms": 5, "leverage": 10},
+    }
+    strategy = carry(pairs=pairs, tier=3, capital_fraction=0.1, emergency_margin_ratio=0.95)
+    outcome = backtest(tmp_path, scene(tmp_path, [HL, BY, HL_ETH, BY_ETH], data), strategy, venues=venues)
+    trades = table(outcome, "trades")
+    assert sorted(trades.asset) == ["BTC", "ETH"]
+    assert set(trades.exit_reason) == {"emergency"}
+    s = outcome.summary["strategies"]["CarryStrategy-carry"]
+    assert s["emergency"].startswith("margin ratio on BYBIT")
+    positions = table(outcome, "positions")
+    assert all(Decimal(str(q)) == 0 for q in positions.quantity)

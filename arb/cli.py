@@ -12,6 +12,7 @@ from arb import __version__
 COMMAND_MODULES = [
     "catalog.cli",
     "backtests.cli",
+    "backtests.report_cli",
     "arb.bench",
     "arb.demo",
 ]

@@ -127,17 +127,19 @@ ATTRIBUTION_COLUMNS = (
 )
 
 ATTRIBUTION_DEFINITIONS = {
-    "spread_capture": "scalp pairs: price PnL the pairs would have made had they entered at the edge seen "
-    "when the entry was decided, and without roll-backs = pnl_trading + entry slippage + roll-back loss",
-    "basis": "carry pairs: the same for carry pairs (price PnL of the basis between the legs, closed pairs "
-    "and repaired legs; open carry pairs are in open_and_other)",
-    "slippage": "-(expected_edge_bps - entry_edge_bps) / 10^4 x entry notional (quantity x long-leg entry VWAP): "
-    "the edge lost between the decision and the fills; scalp pairs only (a carry pair's expected edge "
-    "is a funding yield, not a price edge)",
-    "rollback": "-(flatten_cost - the fees of the flattened quantity): the price lost rolling back orphaned "
-    "legs (leg_risk.flatten_cost includes those fees; they stay in fees so nothing counts twice)",
-    "open_and_other": "the strategy's trading PnL not in a recorded pair: open positions marked at the end "
-    "of the run, delta repairs = trading (summary) - sum of the pairs' pnl_trading + roll-backs outside pairs",
+    "spread_capture": "scalp pairs: the price PnL the pairs would have made had they filled at the edge seen "
+    "when the entry was decided and without roll-backs = pnl_trading + entry slippage + the pair's "
+    "roll-back price loss",
+    "basis": "carry pairs: the same for carry pairs, i.e. the price PnL of the basis between the legs of "
+    "closed pairs (open pairs are in open_and_other)",
+    "slippage": "-(expected_edge_bps - entry_edge_bps) / 10^4 x entry notional (quantity x long-leg entry "
+    "VWAP): the edge lost between the decision and the fills; scalp pairs only (a carry pair's expected "
+    "edge is a funding yield, not a price edge)",
+    "rollback": "-(flatten_cost - the fees of the flattened quantity), every execution: the price lost "
+    "flattening orphaned legs, including entries that never opened a pair (leg_risk.flatten_cost "
+    "includes those fees; they stay in fees so nothing counts twice)",
+    "open_and_other": "trading PnL (summary) not in a closed pair or a roll-back: positions still open at "
+    "the end, marked at the last price (open pairs show no price PnL of their own), and delta repairs",
     "fees": "-fees of every fill (summary)",
     "funding": "funding received (+) / paid (-) (summary, from the FundingPayment ledger)",
     "net": "trading - fees + funding (summary); every row adds up to it",
@@ -186,43 +188,30 @@ def entry_slippage(trades: pd.DataFrame, notional: pd.Series) -> pd.Series:
     return cost.fillna(0.0)
 
 
-def rollback_costs(leg_risk: pd.DataFrame, trades: pd.DataFrame, fills: pd.DataFrame) -> pd.DataFrame:
+def rollback_costs(leg_risk: pd.DataFrame, fills: pd.DataFrame) -> pd.DataFrame:
     """Per execution with a roll-back: flatten_cost split into its fees and its price loss.
 
     The fills of the execution are those of its strategy between `ts_submit` and `ts_done`. On each
-    leg, fills on the leg's side are the leg, fills on the other side flatten it; the roll-back's fees
-    are the flatten fills' fees plus the leg fees pro rata of the flattened quantity. Where the legs'
-    sides are unknown (no pair) the fees cannot be told apart: the whole cost is counted as price.
+    instrument the leg fills first (and retries on the same side); fills on the other side flatten it.
+    The roll-back's fees are the flatten fills' fees plus the leg's fees pro rata of the flattened
+    quantity; its price loss is the rest of flatten_cost. Without fills the whole cost counts as price.
     """
     columns = ["exec_id", "pair_id", "strategy_id", "flatten_cost", "rollback_fees", "rollback_price"]
+    rows = []
     if leg_risk.empty:
         return pd.DataFrame(columns=columns)
-    pairs = (
-        trades.drop_duplicates(["strategy_id", "pair_id"]).set_index(["strategy_id", "pair_id"])
-        if not trades.empty
-        else pd.DataFrame()
-    )
-    rows = []
     for e in leg_risk[leg_risk["flatten_cost"].fillna(0) != 0].itertuples(index=False):
         cost = Decimal(str(e.flatten_cost))
         fees = Decimal(0)
-        key = (e.strategy_id, e.pair_id)
-        if key in pairs.index and e.purpose in ("entry", "exit"):
-            p = pairs.loc[key]
-            entering = e.purpose == "entry"
-            sides = {
-                p["long_instrument"]: "BUY" if entering else "SELL",
-                p["short_instrument"]: "SELL" if entering else "BUY",
-            }
-            f = _exec_fills(fills, e.strategy_id, e.ts_submit, e.ts_done)
-            for instrument, side in sides.items():
-                on = f[f["instrument_id"] == instrument]
-                leg, flat = on[on["order_side"] == side], on[on["order_side"] != side]
-                filled = sum(leg["last_qty"], Decimal(0))
-                flattened = sum(flat["last_qty"], Decimal(0))
-                if flattened and filled:
-                    fees += sum(leg["commission"], Decimal(0)) * min(flattened / filled, Decimal(1))
-                    fees += sum(flat["commission"], Decimal(0))
+        f = _exec_fills(fills, e.strategy_id, e.ts_submit, e.ts_done)
+        for _, on in f.sort_values("ts_event", kind="stable").groupby("instrument_id", sort=False):
+            side = on["order_side"].iloc[0]
+            leg, flat = on[on["order_side"] == side], on[on["order_side"] != side]
+            filled = sum(leg["last_qty"], Decimal(0))
+            flattened = sum(flat["last_qty"], Decimal(0))
+            if flattened and filled:
+                fees += sum(leg["commission"], Decimal(0)) * min(flattened / filled, Decimal(1))
+                fees += sum(flat["commission"], Decimal(0))
         rows.append([e.exec_id, e.pair_id, e.strategy_id, float(cost), float(fees), float(cost - fees)])
     return pd.DataFrame(rows, columns=columns)
 
@@ -233,7 +222,7 @@ def pnl_attribution(
     """PnL split per strategy (rows, then `total`) into ATTRIBUTION_COLUMNS, each a signed contribution
     to net (see ATTRIBUTION_DEFINITIONS): the columns of every row add up to the summary's net."""
     slippage = entry_slippage(trades, entry_notional(trades, leg_risk, fills))
-    rollbacks = rollback_costs(leg_risk, trades, fills)
+    rollbacks = rollback_costs(leg_risk, fills)
     rollback_by_pair = (
         rollbacks.groupby(["strategy_id", "pair_id"])["rollback_price"].sum() if not rollbacks.empty else {}
     )

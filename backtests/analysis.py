@@ -172,17 +172,17 @@ class Results:
     """Everything one backtest wrote. Tables are DataFrames (empty if the run did not produce them)."""
 
     path: Path
-    summary: dict[str, Any]
-    orders: pd.DataFrame
-    fills: pd.DataFrame
-    positions: pd.DataFrame
-    account: pd.DataFrame
-    funding_payments: pd.DataFrame
-    trades: pd.DataFrame
-    spread_samples: pd.DataFrame
-    leg_risk: pd.DataFrame
-    carry_ledger: pd.DataFrame
-    funding_rates: pd.DataFrame
+    summary: dict[str, Any] = field(repr=False)
+    orders: pd.DataFrame = field(repr=False)
+    fills: pd.DataFrame = field(repr=False)
+    positions: pd.DataFrame = field(repr=False)
+    account: pd.DataFrame = field(repr=False)
+    funding_payments: pd.DataFrame = field(repr=False)
+    trades: pd.DataFrame = field(repr=False)
+    spread_samples: pd.DataFrame = field(repr=False)
+    leg_risk: pd.DataFrame = field(repr=False)
+    carry_ledger: pd.DataFrame = field(repr=False)
+    funding_rates: pd.DataFrame = field(repr=False)
     present: frozenset[str] = field(default_factory=frozenset)
 
     def has(self, name: str) -> bool:

@@ -123,7 +123,7 @@ def overview_section(r: Results) -> Section:
     run = s.get("run", {})
     stats = perf.trade_stats(r.trades)
     equity = perf.equity_curve(r.account)
-    dd = perf.max_drawdown(equity["total"]) if not equity.empty else perf.Drawdown(0.0, 0.0, None, None, None)
+    dd = perf.max_drawdown(equity["total"]) if not equity.empty else None
     capital = r.starting_capital
     figures = {
         "net PnL (USD-eq)": pnl.get("net"),
@@ -134,7 +134,7 @@ def overview_section(r: Results) -> Section:
         "return on starting capital": f"{float(pnl.get('net', 0)) / float(capital) * 100:.3f}%"
         if capital
         else None,
-        "max drawdown (account balances)": f"{dd.amount:,.2f} ({dd.pct * 100:.3f}%)",
+        "max drawdown (account balances)": f"{dd.amount:,.2f} ({dd.pct * 100:.3f}%)" if dd else None,
         "trades (closed / open)": f"{stats['closed']} / {stats['open']}",
         "win rate (closed)": f"{stats['win_rate'] * 100:.1f}%" if stats["closed"] else None,
     }

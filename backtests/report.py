@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import html
 import json
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -80,7 +83,11 @@ def _fmt(value) -> str:
         return MISSING if pd.isna(value) else value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}"
+    if isinstance(value, Decimal):  # exact money: every digit
+        return f"{value:,f}"
+    if isinstance(value, numbers.Real):
         text = f"{value:,.2f}"
         return "0.00" if text == "-0.00" else text
     return str(value)
@@ -102,7 +109,7 @@ def html_table(
                 cells.append(f"<th>{html.escape(_fmt(v))}</th>")
         for col, v in zip(df.columns, row, strict=True):
             text = formats[col](v) if col in formats else _fmt(v)
-            num = isinstance(v, int | float) and not isinstance(v, bool)
+            num = isinstance(v, numbers.Real | Decimal) and not isinstance(v, bool | np.bool_)
             cells.append(f'<td class="{"num" if num else ""}">{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
@@ -371,7 +378,7 @@ def funding_section(r: Results) -> Section | None:
         return None
     fp = r.funding_payments
     table = fp.groupby(["venue", "instrument_id", "currency"]).agg(
-        payments=("amount", "size"), amount=("amount", lambda a: float(sum(a)))
+        payments=("amount", "size"), amount=("amount", lambda a: sum(a, Decimal(0)))
     )
     sec = Section("funding", "Funding payments")
     sec.text("Every FundingPayment settled on the strategies' positions (received +, paid -), exact sums.")
@@ -427,7 +434,7 @@ table.data caption { text-align: left; font-weight: 600; padding: 4px 0; }
 table.data th, table.data td { border-bottom: 1px solid #eee; padding: 3px 9px; text-align: left; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.data thead th { background: #f3f5f7; position: sticky; top: 0; }
-.scroll { max-height: 520px; overflow: auto; }
+.scroll { max-height: 520px; overflow: auto; } .scroll td, .scroll th { white-space: nowrap; }
 dl.definitions { font-size: 12.5px; } dl.definitions dt { font-weight: 600; } dl.definitions dd { margin: 0 0 6px 18px; }
 .figure { margin: 6px 0 14px; }
 pre { font-size: 12px; background: #f6f6f6; padding: 8px; overflow: auto; }

@@ -178,3 +178,17 @@ print(json.dumps({
     "stats": stats.to_dict(orient="index"),
 }))
 """
+
+
+def test_notebook_defaults_resolve_to_the_projects_demo_folder(runs, monkeypatch):
+    from backtests import demo_data
+
+    monkeypatch.chdir(NOTEBOOKS)  # where Jupyter runs a notebook
+    root = NOTEBOOKS.parent
+    assert demo_data.project_root() == root
+    assert demo_data.demo_dir() == root / "var" / "demo"
+    # an existing catalog is used as it is, not rebuilt
+    manifest = runs.catalog / "synth_manifest.json"
+    before = manifest.stat().st_mtime_ns
+    assert demo_data.demo_catalog(runs.catalog) == runs.catalog
+    assert manifest.stat().st_mtime_ns == before

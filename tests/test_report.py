@@ -119,3 +119,12 @@ def test_the_demo_writes_the_report_into_the_results_folder(runs, tmp_path):
     shutil.copytree(runs.a, copy)
     assert _write_report(copy) == copy / "report.html"
     assert sections((copy / "report.html").read_text()) == ALL_SECTIONS
+
+
+def test_funding_payments_are_reported_to_the_last_digit(full_report, runs):
+    from decimal import Decimal
+
+    r = load_results(runs.a)
+    for instrument, g in r.funding_payments.groupby("instrument_id"):
+        total = sum(g["amount"], Decimal(0))
+        assert f'<td class="num">{total:,f}</td>' in full_report, instrument

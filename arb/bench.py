@@ -34,6 +34,12 @@ def add_parser(sub) -> None:
     b.add_argument(
         "--strategies", default="all", help="comma-separated kinds to time (default: every trading kind)"
     )
+    b.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="interleaved runs of each; the best is reported (default %(default)s)",
+    )
     b.set_defaults(func=_bench_backtest)
 
     a = bs.add_parser(
@@ -49,7 +55,7 @@ def add_parser(sub) -> None:
 def _bench_adapter(args: argparse.Namespace) -> int:
     import importlib
 
-    from arb.cli import UserError
+    from arb.errors import UserError
 
     target = BENCH_ADAPTERS.get(args.venue.lower())
     if target is None:
@@ -80,7 +86,10 @@ def bench_catalog(days: float, scale: float, log=print) -> Path:
 def _all_instruments(catalog: Path) -> list[str]:
     from catalog.synth import read_manifest
 
-    return list(read_manifest(catalog)["instruments"])
+    manifest = read_manifest(catalog)
+    if manifest is None:
+        raise FileNotFoundError(f"{catalog} has no synthetic-catalog manifest")
+    return list(manifest["instruments"])
 
 
 def bench_strategy_configs(instruments: list[str]) -> dict[str, dict[str, Any]]:
@@ -125,22 +134,30 @@ def _bench_backtest(args: argparse.Namespace) -> int:
     catalog = bench_catalog(args.days, args.quote_rate_scale, log)
     instruments = _all_instruments(catalog)
     venues = sorted({i.rsplit(".", 1)[1] for i in instruments})
-    log(f"no-op over {len(instruments)} instruments ...")
-    noop = _run(catalog, {"kind": "noop", "name": "noop", "instruments": instruments}, venues)
+    configs = {"noop": {"kind": "noop", "name": "noop", "instruments": instruments}}
+    wanted = None if args.strategies == "all" else set(args.strategies.split(","))
+    for name, config in bench_strategy_configs(instruments).items():
+        if wanted is None or name in wanted:
+            configs[name] = config
+    # Interleaved repeats, best of each: a busy machine slows single runs, not the best one.
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
+    for i in range(max(1, args.repeat)):
+        for name, config in configs.items():
+            log(f"{name} (run {i + 1}/{args.repeat}) ...")
+            runs[name].append(_run(catalog, config, venues))
+    best = {name: max(r, key=lambda x: x["events_per_s"]) for name, r in runs.items()}
+    noop = best.pop("noop")
+    noop["all_runs_events_per_s"] = [r["events_per_s"] for r in runs["noop"]]
     result: dict[str, Any] = {
         "catalog": str(catalog),
         "instruments": len(instruments),
+        "repeat": args.repeat,
         "noop": noop,
         "strategies": {},
     }
-    configs = bench_strategy_configs(instruments)
-    wanted = None if args.strategies == "all" else set(args.strategies.split(","))
-    for name, config in configs.items():
-        if wanted is not None and name not in wanted:
-            continue
-        log(f"{name} ...")
-        r = _run(catalog, config, venues)
+    for name, r in best.items():
         r["ratio_vs_noop"] = round(r["events_per_s"] / noop["events_per_s"], 3)
+        r["all_runs_events_per_s"] = [x["events_per_s"] for x in runs[name]]
         result["strategies"][name] = r
     if args.rss_quotes > 0:
         result["memory"] = memory_runs(args.rss_quotes, log)
@@ -173,7 +190,7 @@ def memory_runs(quotes: int, log=print) -> dict[str, Any]:
         proc = subprocess.run(
             [sys.executable, "-m", "arb.bench", "rss", str(path)], capture_output=True, text=True, check=False
         )
-        if proc.returncode != 0:
+        if proc.returncode != 0:  # pragma: no cover - surfaced to the user
             raise RuntimeError(f"memory run failed: {proc.stderr[-2000:]}")
         out[label] = json.loads(proc.stdout.strip().splitlines()[-1])
     out["note"] = "peak RSS of a fresh process running the no-op strategy over the streamed catalog"
@@ -186,6 +203,8 @@ def _rss_child(catalog: str) -> None:
     from catalog.synth import read_manifest
 
     manifest = read_manifest(catalog)
+    if manifest is None:
+        raise FileNotFoundError(f"{catalog} has no synthetic-catalog manifest")
     instruments = manifest["instruments"]
     venues = sorted({i.rsplit(".", 1)[1] for i in instruments})
     raw = {

@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from arb import __version__
+from arb.errors import UserError
 
 # module path -> it defines `add_parser(subparsers)`; the parser's `func(args)` returns an exit code
 COMMAND_MODULES = [
@@ -44,10 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-
-
-class UserError(Exception):
-    """A problem the user can fix (bad config, missing file): printed without a traceback."""
 
 
 if __name__ == "__main__":  # pragma: no cover

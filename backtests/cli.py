@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from arb.cli import UserError
+from arb.errors import UserError
 
 
 def add_parser(sub) -> None:

@@ -56,6 +56,7 @@ DATA_TYPES = {
     "trades": "trade_tick",
     "funding": "funding_rate_update",
     "depth10": "order_book_depth10",
+    "book": "order_book_delta",
     "mark": "mark_price_update",
 }
 
@@ -265,6 +266,12 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
             raise ConfigError(f"{where}.name: '{name}' is used twice (strategy names must be unique)")
         tags.add(tag)
         settings = {k: v for k, v in body.items() if k not in ("kind", "name")}
+        allowed = own_fields(kind.config_cls)
+        extra_keys = sorted(set(settings) - set(allowed))
+        if extra_keys:
+            raise ConfigError(
+                f"{where}: unknown key '{extra_keys[0]}' (allowed: {', '.join(sorted([*allowed, 'kind', 'name']))})"
+            )
         config = _convert({**settings, "order_id_tag": tag}, kind.config_cls, where)
         check = getattr(config, "check", None)
         if callable(check):

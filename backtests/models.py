@@ -11,6 +11,7 @@ from nautilus_trader.backtest.models import LatencyModel
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.objects import Money
 
+from catalog.registry import Liquidity
 from catalog.registry import Registry
 from catalog.registry import default_registry
 
@@ -32,7 +33,7 @@ class RegistryFeeModel(FeeModel):
         self._cache: dict[tuple[str, int, int], Decimal] = {}
 
     def get_commission(self, order, fill_qty, fill_px, instrument) -> Money:
-        liquidity = "maker" if order.liquidity_side == LiquiditySide.MAKER else "taker"
+        liquidity: Liquidity = "maker" if order.liquidity_side == LiquiditySide.MAKER else "taker"
         ts = order.ts_last
         day = ts // 86_400_000_000_000
         key = (instrument.id.value, day, order.liquidity_side)

@@ -19,6 +19,7 @@ from nautilus_trader.backtest.config import ImportableLatencyModelConfig
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.funcs import urisafe_identifier
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
@@ -37,11 +38,13 @@ from catalog.registry import RegistryError
 from catalog.store import ArbCatalog
 from catalog.store import open_catalog
 
+BOOK_TYPES = ("book", "depth10")
 DATA_CLS = {
     "quotes": "nautilus_trader.model.data:QuoteTick",
     "trades": "nautilus_trader.model.data:TradeTick",
     "funding": "nautilus_trader.model.data:FundingRateUpdate",
     "depth10": "nautilus_trader.model.data:OrderBookDepth10",
+    "book": "nautilus_trader.model.data:OrderBookDelta",
     "mark": "nautilus_trader.model.data:MarkPriceUpdate",
 }
 
@@ -131,6 +134,17 @@ def plan(config: RunConfig) -> Plan:
         with_data = [i for i in instruments if _has(catalog, DATA_TYPES[t], i)]
         if with_data:
             data_types[t] = with_data
+    for name, venue_cfg in config.venues.items():
+        if venue_cfg.book_type == "L1_MBP":
+            continue
+        on_venue = [i for i in instruments if i.endswith(f".{name}")]
+        with_book = {i for t in BOOK_TYPES for i in data_types.get(t, [])}
+        missing_book = [i for i in on_venue if i not in with_book]
+        if missing_book:
+            raise ConfigError(
+                f"venues.{name}.book_type: {venue_cfg.book_type} needs order book data for {', '.join(missing_book)} "
+                f"(add 'book' or 'depth10' to data.types, with that data in the catalog, or use L1_MBP)"
+            )
     return Plan(config, catalog, instruments, start, end, data_types)
 
 
@@ -175,10 +189,22 @@ def build_run_config(p: Plan, run_key: str) -> BacktestRunConfig:
                 ),
             )
         )
-    data = [
-        BacktestDataConfig(catalog_path=str(p.catalog.path), data_cls=DATA_CLS[t], instrument_ids=ids)
-        for t, ids in p.data_types.items()
-    ]
+    data = []
+    for t, ids in p.data_types.items():
+        if t in BOOK_TYPES:
+            # Nautilus checks L2/L3 venues against per-instrument book data configs
+            data += [
+                BacktestDataConfig(
+                    catalog_path=str(p.catalog.path),
+                    data_cls=DATA_CLS[t],
+                    instrument_id=InstrumentId.from_str(i),
+                )
+                for i in ids
+            ]
+        else:
+            data.append(
+                BacktestDataConfig(catalog_path=str(p.catalog.path), data_cls=DATA_CLS[t], instrument_ids=ids)
+            )
     strategies = [
         ImportableStrategyConfig(
             strategy_path=entry.kind.strategy_path,
@@ -231,6 +257,7 @@ def run_backtest(
         node.run()
         wall = time.perf_counter() - t0
         engine = node.get_engine(run_config.id)
+        assert engine is not None, "the backtest node lost its engine"
         modules = FundingSettlementModule.take(run_key)
         ledger = [payment for module in modules for payment in module.ledger]
         results = results_dir_for(cfg, out)

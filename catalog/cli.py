@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from arb.cli import UserError
+from arb.errors import UserError
 from catalog.synth import SynthParams
 
 

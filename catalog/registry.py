@@ -144,7 +144,7 @@ class MarketSpec:
         return (qty / self.lot).to_integral_value(rounding="ROUND_FLOOR") * self.lot
 
     def to_instrument(
-        self, ts: int = 0, margin_init: Decimal = Decimal(1), margin_maint: Decimal = Decimal("0.5")
+        self, ts: int, margin_init: Decimal = Decimal(1), margin_maint: Decimal = Decimal("0.5")
     ) -> Instrument:
         """The Nautilus instrument for this market, with the fees in force at `ts`.
 

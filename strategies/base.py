@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -46,18 +47,18 @@ NANOS_PER_S = 1_000_000_000
 class Quote:
     """Last top of book of one instrument, as floats for the signal arithmetic."""
 
-    __slots__ = ("ask", "ask_size", "bid", "bid_size", "tick", "ts")
+    __slots__ = ("ask", "ask_size", "bid", "bid_size", "ts")
 
     def __init__(self) -> None:
         self.bid = self.ask = self.bid_size = self.ask_size = 0.0
         self.ts = 0
-        self.tick: QuoteTick | None = None
 
-    def load_sizes(self) -> None:
-        """Sizes are read only when an entry is sized, not on every quote."""
-        if self.tick is not None:
-            self.bid_size = self.tick.bid_size.as_double()
-            self.ask_size = self.tick.ask_size.as_double()
+    def load_sizes(self, cache, instrument_id: InstrumentId) -> None:
+        """Sizes are read (from the cache's last quote) only when an entry is sized, not on every quote."""
+        tick = cache.quote_tick(instrument_id)
+        if tick is not None:
+            self.bid_size = tick.bid_size.as_double()
+            self.ask_size = tick.ask_size.as_double()
 
     @property
     def mid(self) -> float:
@@ -81,6 +82,7 @@ class PairStrategy(Strategy):
             position_of=self.position_of,
             expected_position=self.book.expected_position,
             asset_of=self.asset_of,
+            on_submit=self.guards.rate_budget.record,
         )
         self.quotes: dict[InstrumentId, Quote] = {}
         self._markets: dict[InstrumentId, MarketSpec] = {}
@@ -92,6 +94,7 @@ class PairStrategy(Strategy):
         self._unattributed_funding = Decimal(0)
         self._funding_events = 0
         self._kill_handled = False
+        self._direct: list[tuple[str, Any]] = []
 
     # -- what to watch (subclass) --------------------------------------------------------------------
     def instruments(self) -> list[InstrumentId]:
@@ -103,6 +106,7 @@ class PairStrategy(Strategy):
     # -- lifecycle -------------------------------------------------------------------------------------
     def on_start(self) -> None:
         self._started_ns = self.clock.timestamp_ns()
+        self.restore()
         for instrument_id in self.instruments():
             if self.cache.instrument(instrument_id) is None:
                 self.log.error(f"instrument {instrument_id} is not loaded; it will not trade")
@@ -120,16 +124,59 @@ class PairStrategy(Strategy):
             )
 
     def on_stop(self) -> None:
-        pass
+        for topic, handler in self._direct:
+            self.msgbus.unsubscribe(topic=topic, handler=handler)
+        self._direct.clear()
 
     def on_save(self) -> dict[str, bytes]:
-        return {"pairs": self.book.dumps()}
+        return {"pairs": self.book.dumps(active_only=True)}
 
     def on_load(self, state: dict[str, bytes]) -> None:
         if "pairs" in state:
             self.book.loads(state["pairs"])
 
+    @property
+    def state_key(self) -> str:
+        return f"arb.pairs.{self.id}"
+
+    def persist(self) -> None:
+        """Write the active pairs to the cache at every change (Redis-backed in live nodes when
+        configured), so a node killed mid-pair knows on restart which positions belong together."""
+        self.cache.add(self.state_key, self.book.dumps(active_only=True))
+
+    def restore(self) -> None:
+        saved = self.cache.get(self.state_key)
+        if saved:
+            self.book.loads(saved)
+            active = self.book.active()
+            if active:
+                self.log.info(
+                    f"restored {len(active)} active pair(s): {', '.join(p.pair_id for p in active)}"
+                )
+
     # -- market data -----------------------------------------------------------------------------------
+    def route_quotes(self) -> None:
+        """Quotes are the hot path: each instrument's quotes go straight from the message bus to a
+        handler bound to its pre-resolved state (no per-quote instrument lookup, no generic dispatch).
+        The data subscriptions themselves are Nautilus's, made in `on_start`; call this after them."""
+        for instrument_id, quote in self.quotes.items():
+            handler = self.quote_handler(instrument_id, quote)
+            if handler is None:
+                continue
+            topic = f"data.quotes.{instrument_id.venue}.{instrument_id.symbol.topic()}"
+            self.msgbus.unsubscribe(topic=topic, handler=self.handle_quote_tick)
+            self.msgbus.subscribe(topic=topic, handler=handler)
+            self._direct.append((topic, handler))
+
+    def quote_handler(self, instrument_id: InstrumentId, quote: Quote):
+        return partial(self._on_quote_tick_for, instrument_id, quote)
+
+    def _on_quote_tick_for(self, instrument_id: InstrumentId, q: Quote, tick: QuoteTick) -> None:
+        q.bid = tick.bid_price.as_double()
+        q.ask = tick.ask_price.as_double()
+        ts = q.ts = tick.ts_init
+        self.on_quote(instrument_id, q, ts)
+
     def on_quote_tick(self, tick: QuoteTick) -> None:
         instrument_id = tick.instrument_id
         q = self.quotes.get(instrument_id)
@@ -137,7 +184,6 @@ class PairStrategy(Strategy):
             return
         q.bid = tick.bid_price.as_double()
         q.ask = tick.ask_price.as_double()
-        q.tick = tick
         q.ts = tick.ts_init
         self.on_quote(instrument_id, q, tick.ts_init)
 
@@ -159,6 +205,7 @@ class PairStrategy(Strategy):
             share = payment.amount * (qty / total)
             pair.funding += share
             self.on_pair_funding(pair, payment, share)
+        self.persist()
 
     def on_pair_funding(self, pair: PositionPair, payment: FundingPayment, share: Decimal) -> None:
         pass
@@ -183,8 +230,7 @@ class PairStrategy(Strategy):
     # -- pairs -----------------------------------------------------------------------------------------
     def open_pair(self, pair: PositionPair, buy: Leg, sell: Leg, expected_edge_bps: float) -> None:
         self.book.add(pair)
-        self.guards.rate_budget.record(buy.instrument_id.venue.value, self.clock.timestamp_ns())
-        self.guards.rate_budget.record(sell.instrument_id.venue.value, self.clock.timestamp_ns())
+        self.persist()
         self.executor.execute(pair.pair_id, ENTRY, pair.asset, [buy, sell], expected_edge_bps)
 
     def close_pair(self, pair: PositionPair, reason: str, quantity: Decimal | None = None) -> bool:
@@ -205,6 +251,7 @@ class PairStrategy(Strategy):
             Leg(long_id, OrderSide.SELL, qty, Decimal(repr(lq.bid)) if lq and lq.bid else None),
             Leg(short_id, OrderSide.BUY, qty, Decimal(repr(sq.ask)) if sq and sq.ask else None),
         ]
+        self.persist()
         self.log.info(f"{'exit' if qty == pair.quantity else f'reduce by {qty}'} {pair.pair_id} ({reason})")
         self.executor.execute(pair.pair_id, EXIT, pair.asset, legs)
         return True
@@ -215,6 +262,10 @@ class PairStrategy(Strategy):
                 self.close_pair(pair, reason)
 
     def _on_execution_done(self, execution: Execution) -> None:
+        self._apply_execution(execution)
+        self.persist()
+
+    def _apply_execution(self, execution: Execution) -> None:
         pair = self.book.pairs.get(execution.pair_id)
         if pair is None:
             return  # a repair
@@ -246,10 +297,15 @@ class PairStrategy(Strategy):
         elif Decimal(pair.extra.pop("closing_quantity", pair.quantity)) < pair.quantity:
             # a reduction: realise the closed part into the pair's adjustments, keep the rest open
             closed = min(buy.net_filled, sell.net_filled)
-            if closed > 0 and sell.vwap is not None and buy.vwap is not None:
-                pair.adjustments += (sell.vwap - pair.entry_long_px) * closed + (
-                    pair.entry_short_px - buy.vwap
-                ) * closed  # type: ignore[operator]
+            entry_long, entry_short = pair.entry_long_px, pair.entry_short_px
+            if (
+                closed > 0
+                and sell.vwap is not None
+                and buy.vwap is not None
+                and entry_long is not None
+                and entry_short is not None
+            ):
+                pair.adjustments += (sell.vwap - entry_long) * closed + (entry_short - buy.vwap) * closed
                 pair.quantity -= closed
             pair.state = OPEN
             self.log.info(f"reduced {pair.pair_id} by {closed} to {pair.quantity}")
@@ -353,12 +409,19 @@ class PairStrategy(Strategy):
     def results_tables(self) -> dict[str, pd.DataFrame]:
         out = {
             tables.TRADES: tables.frame(
-                tables.TRADES, [p.as_row() for p in self.book.pairs.values() if p.entry_ts]
+                tables.TRADES, [p.as_row(*self._marks(p)) for p in self.book.pairs.values() if p.entry_ts]
             ),
             tables.LEG_RISK: tables.frame(tables.LEG_RISK, [e.as_row() for e in self.executor.history]),
         }
         out.update(self.extra_tables())
         return out
+
+    def _marks(self, pair: PositionPair) -> tuple[Decimal | None, Decimal | None]:
+        lq = self.quotes.get(InstrumentId.from_str(pair.long_instrument))
+        sq = self.quotes.get(InstrumentId.from_str(pair.short_instrument))
+        if not lq or not sq or not lq.ts or not sq.ts:
+            return None, None
+        return Decimal(repr(lq.mid)), Decimal(repr(sq.mid))
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:
         return {}

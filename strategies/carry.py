@@ -196,6 +196,7 @@ class CarryStrategy(PairStrategy):
                     rt.b.instrument_id.value,
                 }:
                     rt.pair = pair
+        self.route_quotes()
 
     # -- funding -------------------------------------------------------------------------------------
     def on_funding_rate(self, update: FundingRateUpdate) -> None:
@@ -353,8 +354,8 @@ class CarryStrategy(PairStrategy):
         lq, sq = self.quotes.get(long_m.instrument_id), self.quotes.get(short_m.instrument_id)
         if not lq or not sq or not lq.ts or not sq.ts:
             return
-        lq.load_sizes()
-        sq.load_sizes()
+        lq.load_sizes(self.cache, long_m.instrument_id)
+        sq.load_sizes(self.cache, short_m.instrument_id)
         lot = coarser_lot(long_m.lot, short_m.lot)
         quantity = round_to_lot(Decimal(repr(notional / lq.mid)), lot)
         quantity = min(quantity, round_to_lot(Decimal(repr(min(lq.ask_size, sq.bid_size))), lot))
@@ -677,10 +678,10 @@ def bench_config(instruments: list[str]) -> dict[str, Any]:
 
     registry = default_registry()
     by_asset: dict[str, list[str]] = {}
-    for i in instruments:
-        m = registry.market_for(i)
+    for instrument_id in instruments:
+        m = registry.market_for(instrument_id)
         by_asset.setdefault(m.asset, []).append(f"{m.venue}:{m.kind}")
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for asset, legs in sorted(by_asset.items()):
         perps = [leg for leg in legs if leg.endswith(":perp")]
         for i in range(len(perps)):

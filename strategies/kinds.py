@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from nautilus_trader.config import StrategyConfig
 
@@ -19,7 +20,7 @@ class StrategyKind:
     name: str
     strategy_path: str
     config_cls: type[StrategyConfig]
-    instruments: Callable[[StrategyConfig, Registry], list[str]]
+    instruments: Callable[[Any, Registry], list[str]]  # (the kind's config, registry) -> instrument ids
     summary: str
     bench_config: Callable[[list[str]], dict] | None = (
         None  # a config over given instruments, for `arb bench`

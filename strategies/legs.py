@@ -191,6 +191,7 @@ class LegExecutor:
         position_of: Callable[[InstrumentId], Decimal],
         expected_position: Callable[[str], Decimal] | None = None,
         asset_of: Callable[[InstrumentId], str] | None = None,
+        on_submit: Callable[[str, int], None] | None = None,
     ) -> None:
         self._s = strategy
         self.config = config
@@ -198,6 +199,7 @@ class LegExecutor:
         self._position_of = position_of
         self._expected_position = expected_position
         self._asset_of = asset_of
+        self._on_submit = on_submit  # (venue, ts): e.g. the guards' rate budget
         self._by_order: dict[
             ClientOrderId, tuple[Execution, int, str]
         ] = {}  # order -> (exec, leg index, role)
@@ -302,6 +304,8 @@ class LegExecutor:
         state.orders.append(order.client_order_id)
         self._by_order[order.client_order_id] = (execution, index, role)
         self.sent_by_venue[leg.instrument_id.venue.value] += 1
+        if self._on_submit is not None:
+            self._on_submit(leg.instrument_id.venue.value, self._s.clock.timestamp_ns())
         self._s.submit_order(order)
 
     def _reduces(self, instrument_id: InstrumentId, side: OrderSide, quantity: Decimal) -> bool:

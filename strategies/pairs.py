@@ -74,8 +74,9 @@ class PositionPair:
     def net_pnl(self, long_mark: Decimal | None = None, short_mark: Decimal | None = None) -> Decimal:
         return self.trading_pnl(long_mark, short_mark) - self.fees + self.funding
 
-    def as_row(self) -> dict[str, Any]:
-        pnl = self.trading_pnl()
+    def as_row(self, long_mark: Decimal | None = None, short_mark: Decimal | None = None) -> dict[str, Any]:
+        """One `trades` row; an open pair is marked at the given prices (exit columns stay empty)."""
+        pnl = self.trading_pnl(long_mark, short_mark)
         return {
             "pair_id": self.pair_id,
             "kind": self.kind,
@@ -115,9 +116,10 @@ class PositionPair:
             "adjustments",
             "peak_pnl",
         }
-        return PositionPair(
-            **{k: (Decimal(v) if k in decimals and v is not None else v) for k, v in d.items()}
-        )
+        values: dict[str, Any] = {
+            k: (Decimal(v) if k in decimals and v is not None else v) for k, v in d.items()
+        }
+        return PositionPair(**values)
 
 
 class PairBook:
@@ -162,10 +164,14 @@ class PairBook:
                     total -= p.quantity
         return total
 
-    def dumps(self) -> bytes:
-        return json.dumps({"seq": self._seq, "pairs": [p.to_json() for p in self.pairs.values()]}).encode()
+    def dumps(self, active_only: bool = False) -> bytes:
+        pairs = self.active() if active_only else list(self.pairs.values())
+        return json.dumps({"seq": self._seq, "pairs": [p.to_json() for p in pairs]}).encode()
 
     def loads(self, data: bytes) -> None:
+        """Merge saved pairs in (a saved pair replaces the in-memory one with the same id)."""
         doc = json.loads(data.decode())
-        self._seq = int(doc.get("seq", 0))
-        self.pairs = {d["pair_id"]: PositionPair.from_json(d) for d in doc.get("pairs", [])}
+        self._seq = max(self._seq, int(doc.get("seq", 0)))
+        for d in doc.get("pairs", []):
+            pair = PositionPair.from_json(d)
+            self.pairs[pair.pair_id] = pair

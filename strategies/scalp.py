@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -86,15 +87,15 @@ class ScalpConfig(StrategyConfig, frozen=True, kw_only=True):
     window: int = 600  # samples in the rolling mean of each direction's edge
     warmup: int = 120  # samples before the first entry
     sample_interval_ms: int = 1_000  # 0 = sample every quote
-    trigger_update_samples: int = 10  # the rolling mean advances in buckets of this many samples
+    trigger_update_samples: int = 30  # the rolling mean advances in buckets of this many samples
     exit_edge_bps: float = -3.0
     take_profit_capture: float = 0.8
     stop_loss_bps: float = 50.0
     max_hold_s: float = 900.0
     use_book: bool = False
     heartbeat_minutes: float = 60.0
-    record_spread_every_s: float = 10.0
-    account_refresh_s: float = 5.0
+    record_spread_every_s: float = 30.0
+    account_refresh_s: float = 30.0  # equity (drawdown kill switch, sizing) and free balances
     guards: GuardConfig = GuardConfig()
     execution: ExecConfig = ExecConfig()
     registry_path: str | None = None
@@ -129,17 +130,41 @@ class PairRuntime:
     """The live state of one configured pair."""
 
     __slots__ = (
-        "a", "a_id", "acc_ab", "acc_ba", "acc_n", "asset", "b", "b_id", "can_ab", "can_ba", "floor_ab", "floor_ba",
-        "label", "last_record", "last_sample", "mean_ab", "mean_ba", "pair", "qa", "qb", "trigger_ab", "trigger_ba",
+        "a",
+        "a_id",
+        "acc_ab",
+        "acc_ba",
+        "acc_n",
+        "asset",
+        "b",
+        "b_id",
+        "can_ab",
+        "can_ba",
+        "direction_ab",
+        "direction_ba",
+        "floor_ab",
+        "floor_ba",
+        "label",
+        "last_record",
+        "last_sample",
+        "mean_ab",
+        "mean_ba",
+        "pair",
+        "qa",
+        "qb",
+        "trigger_ab",
+        "trigger_ba",
     )  # fmt: skip
 
     def __init__(self, a: MarketSpec, b: MarketSpec, window: int, bucket: int) -> None:
-        self.qa: Quote | None = None
-        self.qb: Quote | None = None
+        self.qa: Quote = Quote()  # replaced by the strategy's live quote objects at start
+        self.qb: Quote = Quote()
         self.a, self.b = a, b
         self.a_id, self.b_id = a.instrument_id, b.instrument_id
         self.asset = a.asset
         self.label = f"{a.asset} {a.venue}{':spot' if a.kind == 'spot' else ''}/{b.venue}{':spot' if b.kind == 'spot' else ''}"
+        self.direction_ab = f"buy {a.venue} sell {b.venue}"
+        self.direction_ba = f"buy {b.venue} sell {a.venue}"
         self.can_ab = b.kind != "spot"  # buy A, sell B: B must be shortable
         self.can_ba = a.kind != "spot"
         self.mean_ab, self.mean_ba = BucketMean(window, bucket), BucketMean(window, bucket)
@@ -166,7 +191,7 @@ class ScalpStrategy(PairStrategy):
             self._by_instrument.setdefault(b.instrument_id, []).append(rt)
         self._sample_ns = config.sample_interval_ms * 1_000_000
         self._record_ns = int(config.record_spread_every_s * 1e9)
-        self._spread_rows: list[dict] = []
+        self._spread_rows: list[tuple[int, str, str, float, float]] = []
         self._hot: dict[InstrumentId, tuple[Quote, list[PairRuntime]]] = {}
         self.entries_attempted = 0
 
@@ -176,12 +201,14 @@ class ScalpStrategy(PairStrategy):
     def on_start(self) -> None:
         super().on_start()
         for rt in self.runtimes:
-            rt.qa, rt.qb = self.quotes.get(rt.a_id), self.quotes.get(rt.b_id)
+            if rt.a_id in self.quotes and rt.b_id in self.quotes:
+                rt.qa, rt.qb = self.quotes[rt.a_id], self.quotes[rt.b_id]
         self._hot = {
             i: (self.quotes[i], rts)
             for i, rts in self._by_instrument.items()
-            if i in self.quotes and all(r.qa and r.qb for r in rts)
+            if i in self.quotes and all(r.a_id in self.quotes and r.b_id in self.quotes for r in rts)
         }
+        self.route_quotes()
         self._refresh_floors()
         for pair in self.book.active():  # restored after a restart
             for rt in self.runtimes:
@@ -205,16 +232,16 @@ class ScalpStrategy(PairStrategy):
         rt.trigger_ba = dynamic_trigger(rt.mean_ba.mean, k, rt.floor_ba) if rt.can_ba else INF
 
     # -- the signal (hot path) -------------------------------------------------------------------------
-    def on_quote_tick(self, tick) -> None:
+    def quote_handler(self, instrument_id: InstrumentId, quote: Quote):
+        hot = self._hot.get(instrument_id)
+        return partial(self._on_quote, quote, hot[1]) if hot is not None else None
+
+    def _on_quote(self, quote: Quote, runtimes: list[PairRuntime], tick) -> None:
         # Runs for every quote: kept to float arithmetic on pre-resolved objects (see `arb bench backtest`).
-        hot = self._hot.get(tick.instrument_id)
-        if hot is None:
-            return
-        quote, runtimes = hot
         quote.bid = tick.bid_price.as_double()
         quote.ask = tick.ask_price.as_double()
-        quote.tick = tick
         ts = quote.ts = tick.ts_init
+        sample_ns = self._sample_ns
         for rt in runtimes:
             qa = rt.qa
             qb = rt.qb
@@ -222,7 +249,7 @@ class ScalpStrategy(PairStrategy):
                 continue
             e_ab = (qb.bid / qa.ask - 1.0) * 1e4
             e_ba = (qa.bid / qb.ask - 1.0) * 1e4
-            if ts - rt.last_sample >= self._sample_ns:
+            if ts - rt.last_sample >= sample_ns:
                 rt.last_sample = ts
                 rt.acc_ab += e_ab
                 rt.acc_ba += e_ba
@@ -247,6 +274,17 @@ class ScalpStrategy(PairStrategy):
         rt.mean_ba.roll(rt.acc_ba)
         rt.acc_ab = rt.acc_ba = 0.0
         rt.acc_n = 0
+        if rt.trigger_ab == INF and rt.trigger_ba == INF:
+            self._warmup_progress(rt)
+        self._update_triggers(rt)
+        if ts - rt.last_record >= self._record_ns:
+            rt.last_record = ts
+            self._spread_rows.append((ts, rt.label, rt.direction_ab, e_ab, rt.trigger_ab))
+            self._spread_rows.append((ts, rt.label, rt.direction_ba, e_ba, rt.trigger_ba))
+        if ts - self._equity_ts >= self._account_ns:
+            self.refresh_account_view(ts)
+
+    def _warmup_progress(self, rt: PairRuntime) -> None:
         n, warmup = rt.mean_ab.samples, self.config.warmup
         if n <= warmup:
             step = max(1, warmup // 10)
@@ -255,29 +293,6 @@ class ScalpStrategy(PairStrategy):
                     f"warm-up {rt.label}: {min(n, warmup)}/{warmup} samples"
                     + (" - trading" if n >= warmup else "")
                 )
-        self._update_triggers(rt)
-        if ts - rt.last_record >= self._record_ns:
-            rt.last_record = ts
-            a, b = rt.a.venue, rt.b.venue
-            self._spread_rows.append(
-                {
-                    "ts": ts,
-                    "pair": rt.label,
-                    "direction": f"buy {a} sell {b}",
-                    "edge_bps": e_ab,
-                    "trigger_bps": _finite(rt.trigger_ab),
-                }
-            )
-            self._spread_rows.append(
-                {
-                    "ts": ts,
-                    "pair": rt.label,
-                    "direction": f"buy {b} sell {a}",
-                    "edge_bps": e_ba,
-                    "trigger_bps": _finite(rt.trigger_ba),
-                }
-            )
-        self.refresh_account_view(ts)
 
     # -- entries ---------------------------------------------------------------------------------------
     def _desired_quantity(self, mid: float) -> Decimal:
@@ -314,8 +329,8 @@ class ScalpStrategy(PairStrategy):
         buy_m, sell_m = (rt.a, rt.b) if buy_a else (rt.b, rt.a)
         buy_id, sell_id = buy_m.instrument_id, sell_m.instrument_id
         qb, qs = self.quotes[buy_id], self.quotes[sell_id]
-        qb.load_sizes()
-        qs.load_sizes()
+        qb.load_sizes(self.cache, buy_id)
+        qs.load_sizes(self.cache, sell_id)
         desired = float(self._desired_quantity((qb.mid + qs.mid) / 2))
         buy_px, buy_avail = self._executable(buy_id, OrderSide.BUY, desired)
         sell_px, sell_avail = self._executable(sell_id, OrderSide.SELL, desired)
@@ -417,7 +432,17 @@ class ScalpStrategy(PairStrategy):
         return lines
 
     def extra_tables(self) -> dict:
-        return {tables.SPREAD_SAMPLES: tables.frame(tables.SPREAD_SAMPLES, self._spread_rows)}
+        rows = [
+            {
+                "ts": ts,
+                "pair": pair,
+                "direction": direction,
+                "edge_bps": edge,
+                "trigger_bps": _finite(trigger),
+            }
+            for ts, pair, direction, edge, trigger in self._spread_rows
+        ]
+        return {tables.SPREAD_SAMPLES: tables.frame(tables.SPREAD_SAMPLES, rows)}
 
     def extra_summary(self) -> dict[str, Any]:
         return {"entries_attempted": self.entries_attempted, "pairs": [rt.label for rt in self.runtimes]}
@@ -433,13 +458,13 @@ def bench_config(instruments: list[str]) -> dict[str, Any]:
 
     registry = default_registry()
     by_asset: dict[str, list[str]] = {}
-    for i in instruments:
-        m = registry.market_for(i)
+    for instrument_id in instruments:
+        m = registry.market_for(instrument_id)
         by_asset.setdefault(m.asset, []).append(f"{m.venue}:{m.kind}")
     pairs = []
     for asset, legs in sorted(by_asset.items()):
-        for i in range(len(legs)):
-            a, b = legs[i], legs[(i + 1) % len(legs)]
+        for k in range(len(legs)):
+            a, b = legs[k], legs[(k + 1) % len(legs)]
             if a != b and not (a.endswith(":spot") and b.endswith(":spot")):
                 pairs.append({"asset": asset, "venues": [a, b]})
     return {"kind": "scalp", "name": "scalp", "pairs": pairs, "notional_usd": 5_000.0, "heartbeat_minutes": 0}

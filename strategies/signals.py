@@ -115,8 +115,8 @@ class BucketMean:
 
     The caller accumulates a bucket's sum itself (three float additions per sample on the hot path)
     and hands it over with `roll()`; the mean then covers the last `window // bucket` complete
-    buckets. With the defaults (600-sample window, 10-sample buckets) the trigger lags a true
-    sample-by-sample rolling mean by at most 10 samples.
+    buckets. With the scalp defaults (600-sample window, 30-sample buckets) the trigger lags a true
+    sample-by-sample rolling mean by at most 30 samples (5 % of the window).
     """
 
     __slots__ = ("_sums", "bucket", "nbuckets", "samples", "total")

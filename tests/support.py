@@ -97,7 +97,9 @@ def write_catalog(path: Path, instrument_ids: Iterable[str], data: list, at: int
     return path
 
 
-def run(catalog: Path, results: Path, venues: dict, strategies: list[dict], **backtest):
+def run(
+    catalog: Path, results: Path, venues: dict, strategies: list[dict], data: dict | None = None, **backtest
+):
     """Run a backtest from plain dicts (what a TOML file would hold) and return its outcome."""
     from backtests.config import parse_config
     from backtests.runner import run_backtest
@@ -110,4 +112,33 @@ def run(catalog: Path, results: Path, venues: dict, strategies: list[dict], **ba
         "progress": False,
         **backtest,
     }
-    return run_backtest(parse_config({"backtest": cfg, "venues": venues, "strategies": strategies}))
+    raw = {"backtest": cfg, "venues": venues, "strategies": strategies}
+    if data is not None:
+        raw["data"] = data
+    return run_backtest(parse_config(raw))
+
+
+def book_snapshot(
+    instrument_id: str, t: int, bids: list[tuple[str, str]], asks: list[tuple[str, str]], sequence: int = 0
+) -> list:
+    """An L2 snapshot as deltas: CLEAR, then one ADD per (price, size) level, F_LAST on the last."""
+    from nautilus_trader.model.data import BookOrder
+    from nautilus_trader.model.data import OrderBookDelta
+    from nautilus_trader.model.enums import BookAction
+    from nautilus_trader.model.enums import OrderSide
+    from nautilus_trader.model.enums import RecordFlag
+
+    market = default_registry().market_for(instrument_id)
+    iid = InstrumentId.from_str(instrument_id)
+    out = [OrderBookDelta.clear(iid, sequence, t, t)]
+    levels = [(OrderSide.BUY, p, s) for p, s in bids] + [(OrderSide.SELL, p, s) for p, s in asks]
+    for k, (side, price, size) in enumerate(levels):
+        order = BookOrder(
+            side,
+            Price(Decimal(price), market.price_precision),
+            Quantity(Decimal(size), market.size_precision),
+            k + 1,
+        )
+        flags = RecordFlag.F_SNAPSHOT | (RecordFlag.F_LAST if k == len(levels) - 1 else 0)
+        out.append(OrderBookDelta(iid, BookAction.ADD, order, flags, sequence, t, t))
+    return out

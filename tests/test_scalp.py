@@ -301,3 +301,186 @@ def test_scalp_on_the_synthetic_catalog_reconciles_with_the_venues(tmp_path_fact
         "ETH-USD-PERP.HYPERLIQUID", "ETHUSDT-PERP.BITGET", "BTCUSDT-SPOT.BYBIT", "BTCUSDT-LINEAR.BYBIT",
     }  # fmt: skip
     assert "BTCUSDT-SPOT.BYBIT" not in set(trades.short_instrument)
+
+
+def test_active_pairs_survive_a_restart_through_the_cache(tmp_path):
+    from strategies.pairs import OPEN
+    from strategies.pairs import PairBook
+    from strategies.pairs import PositionPair
+
+    book = PairBook()
+    pair = book.add(
+        PositionPair(
+            "S1",
+            "scalp",
+            "BTC",
+            HL,
+            BY,
+            Decimal("0.1"),
+            state=OPEN,
+            entry_ts=1,
+            entry_long_px=Decimal("100005"),
+            entry_short_px=Decimal("100495"),
+            funding=Decimal("1.25"),
+        )
+    )
+    book.add(PositionPair("S0", "scalp", "BTC", HL, BY, Decimal("0.1"), state="closed"))
+    restored = PairBook()
+    restored.loads(book.dumps(active_only=True))
+    assert list(restored.pairs) == ["S1"]
+    assert repr(restored.pairs["S1"].to_json()) == repr(
+        pair.to_json()
+    )  # (NaN edges compare unequal as floats)
+    assert restored.expected_position(HL) == Decimal("0.1") and restored.expected_position(BY) == Decimal(
+        "-0.1"
+    )
+
+
+# -- the L2 book ---------------------------------------------------------------------------------------
+def book_scene(tmp_path, deep_bybit_bid: str):
+    """Top of book 0.05 BTC each side; the next level 100 USD further on HL, and `deep_bybit_bid` on Bybit
+    during the dislocation (Bybit mid 100500 from 120.5 s)."""
+    from support import book_snapshot
+
+    data = quotes(HL, T0, END, [step(T0, 100000, 5, size="0.05")], every=SECOND)
+    data += quotes(
+        BY,
+        T0 + HALF_SEC,
+        END,
+        [
+            step(T0, 100000, 5, size="0.05"),
+            step(at(120.5), 100500, 5, size="0.05"),
+            step(at(300.5), 100000, 5, size="0.05"),
+        ],
+        every=SECOND,
+    )
+    data += book_snapshot(
+        HL, T0, [("99995", "0.05"), ("99895", "10")], [("100005", "0.05"), ("100105", "10")]
+    )
+    data += book_snapshot(
+        BY, T0 + HALF_SEC, [("99995", "0.05"), ("99895", "10")], [("100005", "0.05"), ("100105", "10")]
+    )
+    data += book_snapshot(
+        BY,
+        at(120.5),
+        [("100495", "0.05"), (deep_bybit_bid, "10")],
+        [("100505", "0.05"), ("100605", "10")],
+        sequence=1,
+    )
+    data += book_snapshot(
+        BY,
+        at(300.5),
+        [("99995", "0.05"), ("99895", "10")],
+        [("100005", "0.05"), ("100105", "10")],
+        sequence=2,
+    )
+    return write_catalog(tmp_path / "catalog", [HL, BY], data, T0)
+
+
+BOOK_VENUES = {
+    v: {"balance": "1000000", "latency_ms": 5, "book_type": "L2_MBP"} for v in ("HYPERLIQUID", "BYBIT")
+}
+BOOK_DATA = {"types": ["quotes", "book"]}
+
+
+def test_edge_is_taken_at_the_vwap_of_the_book_walked_for_the_size(tmp_path):
+    catalog = book_scene(tmp_path, deep_bybit_bid="100395")
+    outcome = run(catalog, tmp_path / "results", BOOK_VENUES, [scalp(use_book=True)], data=BOOK_DATA)
+    trades = table(outcome, "trades")
+    t = trades.iloc[0]
+    # buy 0.1 HL: 0.05 @ 100005 + 0.05 @ 100105 = 100055; sell 0.1 Bybit: 0.05 @ 100495 + 0.05 @ 100395 = 100445
+    assert t.quantity == pytest.approx(0.1)
+    assert t.expected_edge_bps == pytest.approx((100445 / 100055 - 1) * 1e4)
+    fills = table(outcome, "fills")
+    entry = fills[fills.ts_event < pd.Timestamp(at(200), tz="UTC")]
+    assert sorted(zip(entry.instrument_id, entry.last_px, entry.last_qty.astype(float), strict=True)) == [
+        (HL, "100005", 0.05), (HL, "100105", 0.05), (BY, "100395.0", 0.05), (BY, "100495.0", 0.05),
+    ]  # fmt: skip
+
+
+def test_a_thin_book_whose_vwap_edge_is_below_the_trigger_is_not_traded(tmp_path):
+    # the top of book shows 49 bps, but 0.1 BTC sold into Bybit's book only averages 100260 -> 20 bps
+    catalog = book_scene(tmp_path, deep_bybit_bid="100025")
+    outcome = run(catalog, tmp_path / "results", BOOK_VENUES, [scalp(use_book=True)], data=BOOK_DATA)
+    assert outcome.summary["counts"]["orders"] == 0
+
+
+# -- more guards and exits ----------------------------------------------------------------------------
+def test_max_hold_closes_a_pair_that_never_reverts(tmp_path):
+    outcome = backtest(tmp_path, scene(tmp_path, dislocation(120.5, 590)), scalp(max_hold_s=60))
+    t = table(outcome, "trades").iloc[0]
+    assert t.exit_reason == "max_hold"
+    assert pd.Timedelta(seconds=60) <= t.exit_ts - t.entry_ts < pd.Timedelta(seconds=62)
+
+
+@pytest.mark.parametrize(
+    ("guards", "reason"),
+    [
+        ({"min_free_balance_usd": 2_000_000}, "low_balance"),
+        ({"max_position_usd_per_asset": 5_000}, "max_position_asset"),
+        ({"max_position_usd_total": 5_000}, "max_position_total"),
+    ],
+)
+def test_guards_block_entries(tmp_path, guards, reason):
+    outcome = backtest(
+        tmp_path, scene(tmp_path, dislocation(120.5, 180.5)), scalp(guards=guards, account_refresh_s=1.0)
+    )
+    assert outcome.summary["counts"]["orders"] == 0
+    assert outcome.summary["strategies"]["ScalpStrategy-scalp"]["entries_blocked"][reason] > 0
+
+
+def test_rate_budget_hook_pauses_entries_when_a_venue_cap_is_nearly_spent(tmp_path):
+    # Bybit allows 4 orders an hour: the first round trip spends them all, the next dislocation waits
+    steps = [
+        step(T0, 100000, 5),
+        step(at(120.5), 100500, 5),
+        step(at(150.5), 100000, 5),
+        step(at(200.5), 100500, 5),
+        step(at(230.5), 100000, 5),
+    ]
+    outcome = backtest(
+        tmp_path, scene(tmp_path, steps), scalp(guards={"rate_caps": {"BYBIT": {"per_hour": 4}}})
+    )
+    assert len(table(outcome, "trades")) == 1
+    assert outcome.summary["strategies"]["ScalpStrategy-scalp"]["entries_blocked"]["rate_budget"] > 0
+
+
+def test_delta_imbalance_left_by_a_failed_flatten_is_repaired(tmp_path):
+    # HL reprices away (the HL leg never fills) and Bybit's ask is only 0.05 deep when the orphan is
+    # flattened: one flatten attempt leaves 0.05 short, the delta check repairs it.
+    hl_steps = [step(T0, 100000, 5), step(at(120.55), 100600, 5)]
+    thin = [quote(BY, at(121.2), "100495", "100505", size="0.05")]
+    by_steps = [
+        step(T0, 100000, 5),
+        step(at(120.5), 100500, 5),
+        step(at(121.5), 100500, 5, size="0.05"),
+        step(at(122.5), 100500, 5),
+    ]
+    venues = {
+        "HYPERLIQUID": {"balance": "1000000", "latency_ms": 100},
+        "BYBIT": {"balance": "1000000", "latency_ms": 5},
+    }
+    catalog = scene(tmp_path, by_steps, hl_steps=hl_steps, extra=thin, end=at(290))
+    strategy = scalp(execution={"max_retries": 0, "flatten_attempts": 1})
+    outcome = backtest(tmp_path, catalog, strategy, venues=venues)
+    s = outcome.summary["strategies"]["ScalpStrategy-scalp"]
+    assert s["delta_repairs"] == 1
+    legs = table(outcome, "leg_risk")
+    assert list(zip(legs.purpose, legs.outcome, strict=True)) == [
+        ("entry", "flatten_failed"),
+        ("repair", "hedged"),
+    ]
+    positions = table(outcome, "positions")
+    assert all(Decimal(str(q)) == 0 for q in positions.quantity)
+
+
+def test_heartbeat_shows_spread_trigger_and_distance_per_direction(tmp_path):
+    outcome = backtest(tmp_path, scene(tmp_path, dislocation(120.5, 180.5)), scalp())
+    (strategy,) = outcome.strategies
+    lines = strategy.heartbeat_lines(at(599))
+    assert len(lines) == 1
+    assert (
+        lines[0].startswith("  BTC HYPERLIQUID/BYBIT: A->B ")
+        and "vs trigger" in lines[0]
+        and "(distance " in lines[0]
+    )

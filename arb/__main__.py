@@ -1,0 +1,5 @@
+import sys
+
+from arb.cli import main
+
+sys.exit(main())

@@ -127,19 +127,18 @@ ATTRIBUTION_COLUMNS = (
 )
 
 ATTRIBUTION_DEFINITIONS = {
-    "spread_capture": "scalp pairs: the price PnL the pairs would have made had they filled at the edge seen "
+    "spread_capture": "closed scalp pairs: the price PnL they would have made had they filled at the edge seen "
     "when the entry was decided and without roll-backs = pnl_trading + entry slippage + the pair's "
     "roll-back price loss",
-    "basis": "carry pairs: the same for carry pairs, i.e. the price PnL of the basis between the legs of "
-    "closed pairs (open pairs are in open_and_other)",
+    "basis": "closed carry pairs: the same for carry pairs, i.e. the price PnL of the basis between the legs",
     "slippage": "-(expected_edge_bps - entry_edge_bps) / 10^4 x entry notional (quantity x long-leg entry "
-    "VWAP): the edge lost between the decision and the fills; scalp pairs only (a carry pair's expected "
+    "VWAP): the edge lost between the decision and the fills; closed scalp pairs (a carry pair's expected "
     "edge is a funding yield, not a price edge)",
     "rollback": "-(flatten_cost - the fees of the flattened quantity), every execution: the price lost "
     "flattening orphaned legs, including entries that never opened a pair (leg_risk.flatten_cost "
     "includes those fees; they stay in fees so nothing counts twice)",
-    "open_and_other": "trading PnL (summary) not in a closed pair or a roll-back: positions still open at "
-    "the end, marked at the last price (open pairs show no price PnL of their own), and delta repairs",
+    "open_and_other": "trading PnL (summary) not in a closed pair or a roll-back: pairs and positions still "
+    "open at the end, marked at the last prices, and delta repairs",
     "fees": "-fees of every fill (summary)",
     "funding": "funding received (+) / paid (-) (summary, from the FundingPayment ledger)",
     "net": "trading - fees + funding (summary); every row adds up to it",
@@ -230,7 +229,8 @@ def pnl_attribution(
     for sid, bucket in sorted(summary.get("pnl_by_strategy", {}).items()):
         row = dict.fromkeys(ATTRIBUTION_COLUMNS, 0.0)
         if not trades.empty:
-            for i, t in trades[trades["strategy_id"] == sid].iterrows():
+            closed = trades[(trades["strategy_id"] == sid) & trades["exit_ts"].notna()]
+            for i, t in closed.iterrows():
                 slip = float(slippage[i])
                 back = float(rollback_by_pair.get((sid, t["pair_id"]), 0.0))
                 row["spread_capture" if t["kind"] == "scalp" else "basis"] += t["pnl_trading"] + slip + back

@@ -261,7 +261,7 @@ def trades_section(r: Results) -> Section | None:
     sec.text(
         f"{stats['trades']} pair trades ({stats['closed']} closed, {stats['open']} open); closed: "
         f"{stats['wins']} won, {stats['losses']} lost. Edges in bps; money in USD-eq. "
-        "Open pairs show no price PnL here (it is in the unrealised PnL of the summary)."
+        "Open pairs are marked at the last quotes (their exit columns are empty)."
     )
     sec.table(by_kind, "Per kind")
     shown = t[[c for c in TRADE_COLUMNS if c in t.columns]].head(MAX_TRADE_ROWS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from arb.cli import UserError
+from arb.errors import UserError
 
 
 def add_parser(sub) -> None:

@@ -108,8 +108,11 @@ def test_attribution_adds_up_to_net_and_pairs_explain_all_realised_trading(a):
         row = attribution.loc[sid]
         assert row[parts].sum() == pytest.approx(d["net"], abs=1e-6)
         assert row["fees"] == pytest.approx(-d["fees"]) and row["funding"] == pytest.approx(d["funding"])
-        # pairs' price PnL covers everything realised: what is left is the open positions' marks
+        # closed pairs' price PnL covers everything realised: what is left is the open positions' marks,
+        # which are the open pairs' own marks
         assert row["open_and_other"] == pytest.approx(d["unrealized"], abs=1e-6), sid
+        open_pairs = a.trades[(a.trades["strategy_id"] == sid) & a.trades["exit_ts"].isna()]
+        assert row["open_and_other"] == pytest.approx(open_pairs["pnl_trading"].sum(), abs=1e-6), sid
     assert attribution.loc["total", "net"] == pytest.approx(a.summary["pnl"]["net"], abs=1e-6)
     scalp = a.strategies_of_kind("scalp")[0]
     carry = a.strategies_of_kind("carry")[0]

@@ -169,7 +169,7 @@ def test_attribution_columns_add_up_to_each_strategys_net():
         trade("P1", pnl_trading=60.0, expected_edge_bps=50.0, entry_edge_bps=50.0),
         trade("P2", pnl_trading=40.0),
         trade("C1", kind="carry", pnl_trading=-6.0, strategy_id="C"),
-        trade("C2", kind="carry", pnl_trading=0.0, exit_ts=pd.NaT, strategy_id="C"),
+        trade("C2", kind="carry", pnl_trading=-4.0, exit_ts=pd.NaT, strategy_id="C"),  # open: marked
     ])  # fmt: skip
     empty_legs = leg_risk_frame([])
     a = perf.pnl_attribution(summary, trades, empty_legs, pd.DataFrame())
@@ -177,7 +177,7 @@ def test_attribution_columns_add_up_to_each_strategys_net():
         "spread_capture": 100.0, "basis": 0.0, "slippage": 0.0, "rollback": 0.0, "open_and_other": 0.0,
         "fees": -30.0, "funding": 2.0, "net": 72.0,
     }  # fmt: skip
-    # carry: closed pair's basis -6; the rest of trading (-4) is the open pair's mark
+    # carry: the closed pair's basis -6; the rest of trading (-4) is the open pair's mark
     assert a.loc["C", "basis"] == -6.0 and a.loc["C", "open_and_other"] == pytest.approx(-4.0)
     assert a.loc["total"].tolist() == pytest.approx((a.loc["S"] + a.loc["C"]).tolist())
     assert a.drop(columns="net").sum(axis=1).tolist() == pytest.approx(a["net"].tolist())

@@ -13,6 +13,7 @@ from arb.errors import UserError
 COMMAND_MODULES = [
     "catalog.cli",
     "backtests.cli",
+    "backtests.report_cli",
     "arb.bench",
     "arb.demo",
 ]

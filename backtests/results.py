@@ -280,3 +280,10 @@ def summary_table(summary: dict[str, Any]) -> str:
     )
     lines.append("* USD-equivalent: USDC, USDT and USD added at par")
     return "\n".join(lines)
+
+
+def load(path: str | Path):
+    """Read a results folder back into one object of DataFrames (see `backtests.analysis.load_results`)."""
+    from backtests.analysis import load_results
+
+    return load_results(path)

@@ -65,18 +65,27 @@ class HttpTransport:
         self.headers = {"Content-Type": "application/json", **(headers or {})}
         self._log = logger or Logger(f"{venue}HttpTransport")
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self.stats: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"HttpTransport(venue={self.venue}, base_url={self.base_url})"
 
     async def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        # A client may outlive the event loop it first ran on (factories cache clients; a restarted
+        # node runs a new loop): a session is only reused on the loop that created it.
+        if self._session is None or self._session.closed or self._session_loop is not loop:
             self._session = aiohttp.ClientSession(timeout=self.timeout, headers=self.headers)
+            self._session_loop = loop
         return self._session
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
+        if (
+            self._session is not None
+            and not self._session.closed
+            and self._session_loop is asyncio.get_running_loop()
+        ):
             await self._session.close()
         self._session = None
 

@@ -1,0 +1,922 @@
+"""Hyperliquid execution client.
+
+Orders: LIMIT with GTC / IOC / post-only (ALO), reduce-only; MARKET becomes an IOC limit
+`market_order_slippage_bps` through the last quote (the venue has no market orders). Every order
+carries a `cloid` derived from its ClientOrderId (16 bytes of blake2b), which is the idempotency
+handle: cancels go by cloid, and an order whose reply is lost (timeout, dropped connection,
+replayed nonce) is resolved by asking the venue for that cloid (`orderStatus`) instead of guessing.
+Prices are rounded to the venue's tick rule on the passive side (buys down, sells up); sizes must
+already respect the lot (`szDecimals`), else the order is rejected naming the field.
+
+Private streams (one WebSocket per account): orderUpdates, userFills, userFundings.
+- fills are applied exactly once: de-duplicated by trade id, whether they arrive live, in the
+  resubscribe snapshot, or from the REST catch-up (`userFillsByTime` since the last fill) that
+  runs after every reconnect - so a fill during a disconnect is neither lost nor doubled.
+- a terminal order update (canceled, IOC remainder) waits until the fills the venue reports for
+  that order have been applied, so a strategy never sees "canceled" before the fill that preceded it.
+- userFundings -> `FundingPayment` on `funding_payment_topic(instrument_id)`; `usdc` is signed from
+  the account's side (+ received), the settlement price is recovered as -usdc / (szi x rate).
+
+Account (AccountState, MARGIN, multi-currency): the sum over every loaded perp dex's
+clearinghouseState (accountValue / totalMarginUsed) plus spot balances (total / hold), per token.
+Reconciliation reports (orders, fills, positions) come from frontendOpenOrders / historicalOrders /
+orderStatus, userFillsByTime and clearinghouseState for every dex in use, so a restarted node
+recovers its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.common.component import MessageBus
+from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.execution.messages import BatchCancelOrders
+from nautilus_trader.execution.messages import CancelAllOrders
+from nautilus_trader.execution.messages import CancelOrder
+from nautilus_trader.execution.messages import GenerateFillReports
+from nautilus_trader.execution.messages import GenerateOrderStatusReport
+from nautilus_trader.execution.messages import GenerateOrderStatusReports
+from nautilus_trader.execution.messages import GeneratePositionStatusReports
+from nautilus_trader.execution.messages import ModifyOrder
+from nautilus_trader.execution.messages import SubmitOrder
+from nautilus_trader.execution.messages import SubmitOrderList
+from nautilus_trader.execution.reports import FillReport
+from nautilus_trader.execution.reports import OrderStatusReport
+from nautilus_trader.execution.reports import PositionStatusReport
+from nautilus_trader.live.execution_client import LiveExecutionClient
+from nautilus_trader.model.enums import AccountType
+from nautilus_trader.model.enums import LiquiditySide
+from nautilus_trader.model.enums import OmsType
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.enums import OrderType
+from nautilus_trader.model.enums import PositionSide
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.enums import time_in_force_to_str
+from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.identifiers import ClientId
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import VenueOrderId
+from nautilus_trader.model.objects import AccountBalance
+from nautilus_trader.model.objects import Currency
+from nautilus_trader.model.objects import Money
+from nautilus_trader.model.objects import Price
+from nautilus_trader.model.objects import Quantity
+from nautilus_trader.model.orders import Order
+
+from adapters.common.errors import AuthenticationError
+from adapters.common.errors import TransportError
+from adapters.common.errors import VenueError
+from adapters.common.frames import FrameStats
+from adapters.common.sequencing import RecentIds
+from adapters.hyperliquid import schemas as s
+from adapters.hyperliquid.assets import HlAsset
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.config import ws_url
+from adapters.hyperliquid.constants import CANCELED_STATUSES
+from adapters.hyperliquid.constants import HYPERLIQUID
+from adapters.hyperliquid.constants import HYPERLIQUID_VENUE
+from adapters.hyperliquid.constants import MIN_ORDER_NOTIONAL
+from adapters.hyperliquid.http import HyperliquidHttpClient
+from adapters.hyperliquid.http import statuses
+from adapters.hyperliquid.parsing import commission
+from adapters.hyperliquid.parsing import dec
+from adapters.hyperliquid.parsing import funding_mark_price
+from adapters.hyperliquid.parsing import ms_to_ns
+from adapters.hyperliquid.parsing import parse_fill_report
+from adapters.hyperliquid.parsing import parse_order_report
+from adapters.hyperliquid.parsing import parse_position_report
+from adapters.hyperliquid.parsing import side
+from adapters.hyperliquid.parsing import trade_id
+from adapters.hyperliquid.pricing import PriceRuleError
+from adapters.hyperliquid.pricing import to_wire
+from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.websocket import HyperliquidWebSocket
+from catalog.funding import FundingPayment
+from catalog.funding import funding_payment_topic
+
+MS = 1_000_000
+DAY_MS = 86_400_000
+TERMINAL_WAIT_SECS = 1.0
+
+
+class OrderBuildError(ValueError):
+    """An order the venue would refuse, caught before signing (message names the field)."""
+
+
+def cloid_for(client_order_id: ClientOrderId) -> str:
+    """The venue client order id: 16 bytes derived from the Nautilus id (stable across restarts)."""
+    return "0x" + hashlib.blake2b(client_order_id.value.encode(), digest_size=16).hexdigest()
+
+
+class HyperliquidExecutionClient(LiveExecutionClient):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        client: HyperliquidHttpClient,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+        instrument_provider: HyperliquidInstrumentProvider,
+        config: HyperliquidExecClientConfig,
+        account_address: str,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            loop=loop,
+            client_id=ClientId(name or HYPERLIQUID),
+            venue=HYPERLIQUID_VENUE,
+            oms_type=OmsType.NETTING,
+            account_type=AccountType.MARGIN,
+            base_currency=None,
+            instrument_provider=instrument_provider,
+            msgbus=msgbus,
+            cache=cache,
+            clock=clock,
+            config=config,
+        )
+        self._http = client
+        self._provider = instrument_provider
+        self._config = config
+        self.user = account_address.lower()
+        self._set_account_id(AccountId(f"{HYPERLIQUID}-{self.user}"))
+        self.frame_stats = FrameStats(self._log)
+        self._ws = HyperliquidWebSocket(
+            ws_url(config.testnet, config.base_url_ws, config.base_url_http),
+            handler=self._on_channel,
+            stats=self.frame_stats,
+            logger=self._log,
+            heartbeat_secs=config.heartbeat_secs,
+            on_connected=self._on_ws_connected,
+            name="private",
+        )
+        self._cloid_to_coid: dict[str, ClientOrderId] = {}
+        self._oid_to_coid: dict[int, ClientOrderId] = {}
+        self._seen_tids = RecentIds()
+        self._last_fill_ms = 0
+        self._funding_since_ms = 0
+        self._seen_fundings = RecentIds()
+        self._venue_filled: dict[ClientOrderId, Decimal] = {}  # filled size the venue reported
+        self._pending_terminal: dict[ClientOrderId, tuple[str, int]] = {}
+        self._terminal_timers: dict[ClientOrderId, asyncio.TimerHandle] = {}
+        self._account_task: asyncio.Task | None = None
+        self.lost_replies_resolved = 0
+
+    def __repr__(self) -> str:
+        return f"HyperliquidExecutionClient(account={self.user}, signer={self._http.signer!r})"
+
+    @property
+    def websocket(self) -> HyperliquidWebSocket:
+        return self._ws
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def _connect(self) -> None:
+        await self._provider.initialize()
+        for instrument in self._provider.published():
+            self._cache.add_instrument(instrument)
+        self._index_cached_orders()
+        now_ms = self._clock.timestamp_ns() // MS
+        self._funding_since_ms = now_ms
+        self._last_fill_ms = now_ms
+        await self._refresh_account()
+        await self._ws.connect()
+        for kind in ("orderUpdates", "userFills", "userFundings"):
+            await self._ws.subscribe({"type": kind, "user": self.user})
+        await self._await_account_registered()
+
+    async def _disconnect(self) -> None:
+        for timer in self._terminal_timers.values():
+            timer.cancel()
+        await self._ws.close()
+        await self._http.close()
+
+    def _index_cached_orders(self) -> None:
+        for order in self._cache.orders(venue=HYPERLIQUID_VENUE):
+            self._remember(order.client_order_id, order.venue_order_id)
+
+    def _remember(self, coid: ClientOrderId, venue_order_id: VenueOrderId | None = None) -> str:
+        cloid = cloid_for(coid)
+        self._cloid_to_coid[cloid] = coid
+        if venue_order_id is not None and venue_order_id.value.isdigit():
+            self._oid_to_coid[int(venue_order_id.value)] = coid
+        return cloid
+
+    def _coid(self, cloid: str | None, oid: int | None) -> ClientOrderId | None:
+        if cloid:
+            coid = self._cloid_to_coid.get(cloid.lower())
+            if coid is not None:
+                return coid
+        return self._oid_to_coid.get(oid) if oid is not None else None
+
+    def _markets(self):
+        return self._provider.markets
+
+    # -- building orders -------------------------------------------------------------------------
+    def _tif(self, order: Order) -> str:
+        if order.order_type == OrderType.MARKET:
+            return "Ioc"
+        if order.is_post_only:
+            if order.time_in_force != TimeInForce.GTC:
+                raise OrderBuildError("post-only orders must be GTC on Hyperliquid")
+            return "Alo"
+        tif = order.time_in_force
+        if tif == TimeInForce.GTC:
+            return "Gtc"
+        if tif == TimeInForce.IOC:
+            return "Ioc"
+        raise OrderBuildError(
+            f"time_in_force {time_in_force_to_str(tif)} is not supported by Hyperliquid (GTC, IOC, post-only GTC)"
+        )
+
+    def _limit_price(self, order: Order, asset: HlAsset, price: Price | None = None) -> Decimal:
+        rule = asset.rule
+        if order.order_type == OrderType.LIMIT:
+            px = (price or order.price).as_decimal()
+            # Passive rounding: a rounded buy never pays more, a rounded sell never receives less.
+            rounded = rule.round_price(px, "down" if order.side == OrderSide.BUY else "up")
+            if rounded != px:
+                self._log.info(f"{order.client_order_id}: price {px} rounded to {rounded} (venue tick rule)")
+            return rounded
+        if order.order_type == OrderType.MARKET:
+            quote = self._cache.quote_tick(order.instrument_id)
+            if quote is None:
+                raise OrderBuildError(
+                    f"MARKET order on {order.instrument_id} needs a quote (subscribe to quotes first): "
+                    "Hyperliquid has no market orders, they are IOC limits around the quote"
+                )
+            slip = Decimal(self._config.market_order_slippage_bps) / 10_000
+            if order.side == OrderSide.BUY:
+                return rule.round_price(quote.ask_price.as_decimal() * (1 + slip), "up")
+            return rule.round_price(quote.bid_price.as_decimal() * (1 - slip), "down")
+        raise OrderBuildError(f"order type {order.order_type.name} is not supported (LIMIT, MARKET)")
+
+    def _order_wire(
+        self, order: Order, quantity: Quantity | None = None, price: Price | None = None
+    ) -> dict[str, Any]:
+        asset = self._markets().asset(order.instrument_id)
+        tif = self._tif(order)
+        sz = (quantity or order.quantity).as_decimal()
+        if not asset.rule.is_valid_size(sz):
+            raise OrderBuildError(
+                f"quantity {sz} breaks the lot rule of {asset.coin} (at most {asset.sz_decimals} decimals)"
+            )
+        try:
+            px = self._limit_price(order, asset, price)
+        except PriceRuleError as e:
+            raise OrderBuildError(f"price: {e}") from None
+        if px * sz < MIN_ORDER_NOTIONAL and not order.is_reduce_only:
+            raise OrderBuildError(
+                f"notional {px * sz} is below the venue minimum of {MIN_ORDER_NOTIONAL} {asset.quote}"
+            )
+        cloid = self._remember(order.client_order_id)
+        # Key order matters: the venue hashes the msgpack of exactly this dict.
+        return {
+            "a": asset.asset,
+            "b": order.side == OrderSide.BUY,
+            "p": to_wire(px),
+            "s": to_wire(sz),
+            "r": order.is_reduce_only,
+            "t": {"limit": {"tif": tif}},
+            "c": cloid,
+        }
+
+    # -- submitting ------------------------------------------------------------------------------
+    async def _submit_order(self, command: SubmitOrder) -> None:
+        await self._submit([command.order])
+
+    async def _submit_order_list(self, command: SubmitOrderList) -> None:
+        await self._submit(list(command.order_list.orders))
+
+    async def _submit(self, orders: list[Order]) -> None:
+        wires: list[dict[str, Any]] = []
+        sendable: list[Order] = []
+        for order in orders:
+            if order.is_closed:
+                continue
+            try:
+                wire = self._order_wire(order)
+            except (OrderBuildError, VenueError) as e:
+                self.generate_order_submitted(
+                    order.strategy_id, order.instrument_id, order.client_order_id, self._clock.timestamp_ns()
+                )
+                self.generate_order_rejected(
+                    order.strategy_id,
+                    order.instrument_id,
+                    order.client_order_id,
+                    str(e),
+                    self._clock.timestamp_ns(),
+                )
+                continue
+            self.generate_order_submitted(
+                order.strategy_id, order.instrument_id, order.client_order_id, self._clock.timestamp_ns()
+            )
+            wires.append(wire)
+            sendable.append(order)
+        if not wires:
+            return
+        action = {"type": "order", "orders": wires, "grouping": "na"}
+        try:
+            reply = await self._http.exchange(action, batch=len(wires))
+        except (TransportError, AuthenticationError) as e:
+            if isinstance(e, TransportError) or "duplicate nonce" in e.message:
+                # Ambiguous: the venue may or may not have the order. Ask it, by cloid.
+                self._log.warning(
+                    f"Order reply lost ({e.message}); resolving {len(sendable)} order(s) by cloid"
+                )
+                for order in sendable:
+                    await self._resolve_lost(order)
+                return
+            self._reject_all(sendable, e.message)
+            return
+        except VenueError as e:
+            self._reject_all(sendable, e.message)
+            return
+        results = statuses(reply)
+        for i, order in enumerate(sendable):
+            status = results[i] if i < len(results) else None
+            self._apply_place_status(order, status)
+
+    def _reject_all(self, orders: list[Order], reason: str) -> None:
+        for order in orders:
+            self.generate_order_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                reason,
+                self._clock.timestamp_ns(),
+            )
+
+    def _accept(self, order: Order, oid: int) -> None:
+        self._oid_to_coid[oid] = order.client_order_id
+        if order.status in (OrderStatus.SUBMITTED,):
+            self.generate_order_accepted(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                VenueOrderId(str(oid)),
+                self._clock.timestamp_ns(),
+            )
+
+    def _apply_place_status(self, order: Order, status: Any) -> None:
+        order = self._cache.order(order.client_order_id) or order
+        if isinstance(status, dict) and "resting" in status:
+            self._accept(order, int(status["resting"]["oid"]))
+        elif isinstance(status, dict) and "filled" in status:
+            filled = status["filled"]
+            self._accept(order, int(filled["oid"]))
+            self._venue_filled[order.client_order_id] = dec(filled["totalSz"], "totalSz")
+            ioc = order.time_in_force == TimeInForce.IOC or order.order_type == OrderType.MARKET
+            if ioc and dec(filled["totalSz"], "totalSz") < order.quantity.as_decimal():
+                self._terminal(order.client_order_id, "canceled", self._clock.timestamp_ns() // MS)
+        elif isinstance(status, dict) and "error" in status:
+            reason = str(status["error"])
+            self.generate_order_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                reason,
+                self._clock.timestamp_ns(),
+                due_post_only="Post only" in reason,
+            )
+        else:
+            self._log.warning(
+                f"{order.client_order_id}: unexpected order status {status!r}; querying the venue"
+            )
+            self.create_task(self._resolve_lost(order))
+
+    async def _resolve_lost(self, order: Order) -> None:
+        cloid = cloid_for(order.client_order_id)
+        try:
+            reply = await self._http.order_status(self.user, cloid)
+        except VenueError as e:
+            self._log.error(
+                f"{order.client_order_id}: cannot resolve lost order reply ({e.message}); state left SUBMITTED"
+            )
+            return
+        self.lost_replies_resolved += 1
+        order = self._cache.order(order.client_order_id) or order
+        if reply.status != "order" or reply.order is None:
+            self.generate_order_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                "order not received by Hyperliquid (reply lost; orderStatus reports unknownOid)",
+                self._clock.timestamp_ns(),
+            )
+            return
+        self._on_order_update(reply.order)
+
+    # -- cancel / modify -------------------------------------------------------------------------
+    async def _cancel_order(self, command: CancelOrder) -> None:
+        order = self._cache.order(command.client_order_id)
+        if order is None or order.is_closed:
+            self._log.warning(f"Cannot cancel {command.client_order_id}: not open")
+            return
+        await self._cancel([order])
+
+    async def _cancel_all_orders(self, command: CancelAllOrders) -> None:
+        orders = [
+            o
+            for o in self._cache.orders_open(venue=HYPERLIQUID_VENUE, instrument_id=command.instrument_id)
+            if command.order_side in (OrderSide.NO_ORDER_SIDE, o.side)
+        ]
+        if orders:
+            await self._cancel(orders)
+
+    async def _batch_cancel_orders(self, command: BatchCancelOrders) -> None:
+        orders = [
+            o
+            for c in command.cancels
+            if (o := self._cache.order(c.client_order_id)) is not None and o.is_open
+        ]
+        if orders:
+            await self._cancel(orders)
+
+    async def _cancel(self, orders: list[Order]) -> None:
+        cancels = [
+            {
+                "asset": self._markets().asset(o.instrument_id).asset,
+                "cloid": self._remember(o.client_order_id),
+            }
+            for o in orders
+        ]
+        try:
+            reply = await self._http.exchange(
+                {"type": "cancelByCloid", "cancels": cancels}, batch=len(cancels)
+            )
+            results = statuses(reply)
+        except VenueError as e:
+            for o in orders:
+                self.generate_order_cancel_rejected(
+                    o.strategy_id,
+                    o.instrument_id,
+                    o.client_order_id,
+                    o.venue_order_id,
+                    e.message,
+                    self._clock.timestamp_ns(),
+                )
+            return
+        for i, o in enumerate(orders):
+            result = results[i] if i < len(results) else None
+            o = self._cache.order(o.client_order_id) or o
+            if result == "success":
+                if not o.is_closed:
+                    self.generate_order_canceled(
+                        o.strategy_id,
+                        o.instrument_id,
+                        o.client_order_id,
+                        o.venue_order_id,
+                        self._clock.timestamp_ns(),
+                    )
+            else:
+                reason = (
+                    result.get("error")
+                    if isinstance(result, dict)
+                    else f"unexpected cancel status {result!r}"
+                )
+                self.generate_order_cancel_rejected(
+                    o.strategy_id,
+                    o.instrument_id,
+                    o.client_order_id,
+                    o.venue_order_id,
+                    str(reason),
+                    self._clock.timestamp_ns(),
+                )
+
+    async def _modify_order(self, command: ModifyOrder) -> None:
+        order = self._cache.order(command.client_order_id)
+        if order is None or order.is_closed:
+            self._log.warning(f"Cannot modify {command.client_order_id}: not open")
+            return
+        try:
+            wire = self._order_wire(order, command.quantity, command.price)
+        except (OrderBuildError, VenueError) as e:
+            self.generate_order_modify_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                order.venue_order_id,
+                str(e),
+                self._clock.timestamp_ns(),
+            )
+            return
+        ref: int | str = (
+            int(order.venue_order_id.value)
+            if order.venue_order_id and order.venue_order_id.value.isdigit()
+            else wire["c"]
+        )
+        try:
+            reply = await self._http.exchange(
+                {"type": "batchModify", "modifies": [{"oid": ref, "order": wire}]}
+            )
+            results = statuses(reply)
+        except VenueError as e:
+            self.generate_order_modify_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                order.venue_order_id,
+                e.message,
+                self._clock.timestamp_ns(),
+            )
+            return
+        result = results[0] if results else None
+        if isinstance(result, dict) and ("resting" in result or "filled" in result):
+            oid = int((result.get("resting") or result.get("filled"))["oid"])
+            self._oid_to_coid[oid] = order.client_order_id
+            new_id = VenueOrderId(str(oid))
+            instrument = self._markets().instrument(order.instrument_id)
+            self.generate_order_updated(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                new_id,
+                Quantity(dec(wire["s"], "s"), instrument.size_precision),
+                Price(dec(wire["p"], "p"), instrument.price_precision),
+                None,
+                self._clock.timestamp_ns(),
+                new_id != order.venue_order_id,
+            )
+        else:
+            reason = (
+                result.get("error") if isinstance(result, dict) else f"unexpected modify status {result!r}"
+            )
+            self.generate_order_modify_rejected(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                order.venue_order_id,
+                str(reason),
+                self._clock.timestamp_ns(),
+            )
+
+    # -- private stream --------------------------------------------------------------------------
+    def _on_channel(self, channel: str, data: bytes) -> None:
+        if channel == "orderUpdates":
+            self._ws.mark(f"orderUpdates:{self.user}")
+            for update in s.Decoders.order_updates.decode(data):
+                self._on_order_update(update)
+        elif channel == "userFills":
+            msg = s.Decoders.user_fills_ws.decode(data)
+            self._ws.mark(f"userFills:{self.user}")
+            for fill in msg.fills:
+                self._apply_fill(fill)
+        elif channel == "userFundings":
+            msg = s.Decoders.user_fundings_ws.decode(data)
+            self._ws.mark(f"userFundings:{self.user}")
+            for f in msg.fundings:
+                self._apply_funding(f.coin, f.time, f.usdc, f.szi, f.fundingRate)
+        else:
+            self.frame_stats.ignored(f"channel:{channel}")
+
+    def _on_order_update(self, update: s.OrderUpdate) -> None:
+        info = update.order
+        coid = self._coid(info.cloid, info.oid)
+        order = self._cache.order(coid) if coid is not None else None
+        if order is None:
+            self.frame_stats.ignored("external_order_update")
+            return
+        status = update.status
+        orig = dec(info.origSz, "origSz") if info.origSz else order.quantity.as_decimal()
+        remaining = dec(info.sz, "sz")
+        if status == "open":
+            self._accept(order, info.oid)
+        elif status == "filled":
+            self._accept(order, info.oid)
+            self._venue_filled[coid] = orig
+        elif status in CANCELED_STATUSES:
+            self._accept(order, info.oid)
+            self._venue_filled[coid] = orig - remaining
+            self._terminal(coid, status, update.statusTimestamp)
+        elif status.endswith("Rejected") or status == "rejected":
+            if order.status == OrderStatus.SUBMITTED:
+                self.generate_order_rejected(
+                    order.strategy_id, order.instrument_id, coid, status, ms_to_ns(update.statusTimestamp)
+                )
+        else:
+            self._log.info(f"{coid}: venue status {status}")
+
+    def _terminal(self, coid: ClientOrderId, status: str, ts_ms: int) -> None:
+        """Cancel once every fill the venue reported for the order has been applied."""
+        self._pending_terminal[coid] = (status, ts_ms)
+        if not self._try_close(coid) and coid not in self._terminal_timers:
+            self._terminal_timers[coid] = self._loop.call_later(
+                TERMINAL_WAIT_SECS, lambda: self.create_task(self._catch_up_then_close(coid))
+            )
+
+    def _try_close(self, coid: ClientOrderId) -> bool:
+        pending = self._pending_terminal.get(coid)
+        if pending is None:
+            return True
+        order = self._cache.order(coid)
+        if order is None or order.is_closed:
+            self._pending_terminal.pop(coid, None)
+            return True
+        venue_filled = self._venue_filled.get(coid, Decimal(0))
+        if order.filled_qty.as_decimal() < venue_filled:
+            return False
+        self._pending_terminal.pop(coid, None)
+        timer = self._terminal_timers.pop(coid, None)
+        if timer is not None:
+            timer.cancel()
+        self.generate_order_canceled(
+            order.strategy_id, order.instrument_id, coid, order.venue_order_id, ms_to_ns(pending[1])
+        )
+        return True
+
+    async def _catch_up_then_close(self, coid: ClientOrderId) -> None:
+        self._terminal_timers.pop(coid, None)
+        if coid not in self._pending_terminal:
+            return
+        await self._recover_fills()
+        if not self._try_close(coid):
+            order = self._cache.order(coid)
+            self._log.error(
+                f"{coid}: venue reports {self._venue_filled.get(coid)} filled but only "
+                f"{order.filled_qty if order else '?'} arrived; closing as canceled anyway"
+            )
+            self._venue_filled[coid] = Decimal(0)
+            self._try_close(coid)
+
+    def _apply_fill(self, fill: s.UserFill) -> None:
+        tid = trade_id(fill)
+        self._last_fill_ms = max(self._last_fill_ms, fill.time)
+        coid = self._coid(fill.cloid, fill.oid)
+        order = self._cache.order(coid) if coid is not None else None
+        if order is None:
+            self._seen_tids.add(tid)
+            self.frame_stats.ignored("external_fill")
+            return
+        if tid in order.trade_ids or order.status in (
+            OrderStatus.FILLED,
+            OrderStatus.REJECTED,
+            OrderStatus.DENIED,
+        ):
+            self._seen_tids.add(tid)
+            return
+        if not self._seen_tids.add(tid):
+            return
+        asset = self._markets().asset(order.instrument_id)
+        instrument = self._markets().instrument(order.instrument_id)
+        last_qty = Quantity(dec(fill.sz, "sz"), instrument.size_precision)
+        if order.filled_qty + last_qty > order.quantity:
+            self._log.error(f"{coid}: fill {tid} of {last_qty} would overfill {order.quantity}; ignored")
+            return
+        self._accept(order, fill.oid)
+        self.generate_order_filled(
+            strategy_id=order.strategy_id,
+            instrument_id=order.instrument_id,
+            client_order_id=coid,
+            venue_order_id=VenueOrderId(str(fill.oid)),
+            venue_position_id=None,
+            trade_id=tid,
+            order_side=side(fill.side),
+            order_type=order.order_type,
+            last_qty=last_qty,
+            last_px=Price(dec(fill.px, "px"), instrument.price_precision),
+            quote_currency=instrument.quote_currency,
+            commission=commission(fill, asset),
+            liquidity_side=LiquiditySide.TAKER if fill.crossed else LiquiditySide.MAKER,
+            ts_event=ms_to_ns(fill.time),
+        )
+        self._try_close(coid)
+        self._schedule_account_refresh()
+
+    def _apply_funding(self, coin: str, time_ms: int, usdc: str, szi: str, rate: str) -> None:
+        if time_ms <= self._funding_since_ms or not self._seen_fundings.add((coin, time_ms)):
+            return  # history from before this session, or already published
+        asset = self._markets().coin(coin)
+        if asset is None:
+            self.frame_stats.ignored("unknown_coin")
+            return
+        amount, size, r = dec(usdc, "usdc"), dec(szi, "szi"), dec(rate, "fundingRate")
+        mark = funding_mark_price(amount, size, r)
+        payment = FundingPayment(
+            instrument_id=asset.instrument_id,
+            position_quantity=size,
+            mark_price=mark.quantize(Decimal(1).scaleb(-asset.price_precision)) if mark else mark,
+            rate=r,
+            amount=amount,
+            currency=Currency.from_str(asset.quote, strict=False),
+            ts_event=ms_to_ns(time_ms),
+            ts_init=self._clock.timestamp_ns(),
+        )
+        self._log.info(f"Funding {asset.instrument_id}: {amount} {asset.quote} (rate {r}, position {size})")
+        self._msgbus.publish(funding_payment_topic(asset.instrument_id), payment)
+        self._schedule_account_refresh()
+
+    # -- recovery after a reconnect --------------------------------------------------------------
+    async def _on_ws_connected(self, reconnected: bool) -> None:
+        if reconnected:
+            self.create_task(self._resync(), log_msg="resync after reconnect")
+
+    async def _recover_fills(self) -> int:
+        start = self._last_fill_ms - int(self._config.fill_recovery_lookback_secs * 1000)
+        fills = await self._http.user_fills_by_time(self.user, start)
+        before = len(self._seen_tids)
+        for f in sorted(fills, key=lambda f: (f.time, f.tid or 0)):
+            self._apply_fill(f)
+        return len(self._seen_tids) - before
+
+    async def _resync(self) -> None:
+        try:
+            recovered = await self._recover_fills()
+            open_oids: set[int] = set()
+            for dex in self._markets().perp_dexs:
+                open_oids.update(o.oid for o in await self._http.frontend_open_orders(self.user, dex))
+            for order in self._cache.orders_open(venue=HYPERLIQUID_VENUE):
+                vid = order.venue_order_id
+                if vid is None or not vid.value.isdigit() or int(vid.value) not in open_oids:
+                    reply = await self._http.order_status(self.user, cloid_for(order.client_order_id))
+                    if reply.order is not None:
+                        self._on_order_update(reply.order)
+            since = self._funding_since_ms
+            for row in await self._http.user_funding(self.user, since + 1):
+                d = row.delta
+                self._apply_funding(d.coin, row.time, d.usdc, d.szi, d.fundingRate)
+            await self._refresh_account()
+            self._log.info(f"Resynchronised after reconnect ({recovered} fill(s) recovered over REST)")
+        except VenueError as e:
+            self._log.error(f"Resync after reconnect failed: {e.message}")
+
+    # -- account ---------------------------------------------------------------------------------
+    def _schedule_account_refresh(self) -> None:
+        if self._account_task is None or self._account_task.done():
+            self._account_task = self.create_task(self._refresh_account_soon())
+
+    async def _refresh_account_soon(self) -> None:
+        await asyncio.sleep(0.05)  # coalesce a burst of fills into one query
+        await self._refresh_account()
+
+    async def _refresh_account(self) -> None:
+        totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        collateral = self._collateral_by_dex()
+        try:
+            for dex in self._markets().perp_dexs:
+                state = await self._http.clearinghouse_state(self.user, dex)
+                summary = state.marginSummary or state.crossMarginSummary
+                t = totals[collateral.get(dex, "USDC")]
+                t[0] += dec(summary.accountValue, "accountValue")
+                t[1] += dec(summary.totalMarginUsed, "totalMarginUsed")
+            spot = await self._http.spot_clearinghouse_state(self.user)
+        except VenueError as e:
+            self._log.error(f"Cannot refresh account state: {e.message}")
+            return
+        for b in spot.balances:
+            t = totals[b.coin]
+            t[0] += dec(b.total, "total")
+            t[1] += dec(b.hold, "hold")
+        balances = []
+        for code, (total, locked) in totals.items():
+            currency = Currency.from_str(code, strict=False)
+            q = Decimal(1).scaleb(-currency.precision)
+            total_q = total.quantize(q)
+            locked_q = min(max(locked, Decimal(0)), max(total_q, Decimal(0))).quantize(q)
+            balances.append(
+                AccountBalance(
+                    Money(total_q, currency), Money(locked_q, currency), Money(total_q - locked_q, currency)
+                )
+            )
+        self.generate_account_state(
+            balances=balances, margins=[], reported=True, ts_event=self._clock.timestamp_ns()
+        )
+
+    def _collateral_by_dex(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for a in self._markets().by_instrument.values():
+            if not a.is_spot:
+                out.setdefault(a.dex, a.quote)
+        return out
+
+    # -- reconciliation reports ------------------------------------------------------------------
+    async def generate_order_status_report(
+        self, command: GenerateOrderStatusReport
+    ) -> OrderStatusReport | None:
+        if command.client_order_id is not None:
+            ref: int | str = self._remember(command.client_order_id)
+        elif command.venue_order_id is not None and command.venue_order_id.value.isdigit():
+            ref = int(command.venue_order_id.value)
+        else:
+            self._log.error("Order status report needs a client order id or a numeric venue order id")
+            return None
+        try:
+            reply = await self._http.order_status(self.user, ref)
+        except VenueError as e:
+            self._log.error(f"Cannot query order {ref}: {e.message}")
+            return None
+        if reply.order is None:
+            return None
+        return self._order_report(reply.order.order, reply.order.status, reply.order.statusTimestamp)
+
+    def _order_report(
+        self, info: s.OrderInfo, status: str, status_ts: int | None
+    ) -> OrderStatusReport | None:
+        asset = self._markets().coin(info.coin)
+        if asset is None:
+            return None
+        return parse_order_report(
+            info,
+            status,
+            status_ts,
+            asset,
+            self.account_id,
+            self._clock.timestamp_ns(),
+            self._coid(info.cloid, info.oid),
+        )
+
+    async def generate_order_status_reports(
+        self, command: GenerateOrderStatusReports
+    ) -> list[OrderStatusReport]:
+        reports: dict[int, OrderStatusReport] = {}
+        try:
+            for dex in self._markets().perp_dexs:
+                for info in await self._http.frontend_open_orders(self.user, dex):
+                    r = self._order_report(info, "open", None)
+                    if r is not None:
+                        reports[info.oid] = r
+            if not command.open_only:
+                start_ms = int(command.start.value) // MS if command.start is not None else None
+                for row in await self._http.historical_orders(self.user):
+                    if row.order.oid in reports:
+                        continue
+                    known = self._coid(row.order.cloid, row.order.oid) is not None
+                    recent = start_ms is not None and row.statusTimestamp >= start_ms
+                    # Without a lookback, closed orders are reported only for orders this node knows:
+                    # unknown historical orders would come back as a flood of external orders.
+                    if known or recent:
+                        r = self._order_report(row.order, row.status, row.statusTimestamp)
+                        if r is not None:
+                            reports[row.order.oid] = r
+        except VenueError as e:
+            self._log.error(f"Cannot generate order status reports: {e.message}")
+            return []
+        out = list(reports.values())
+        if command.instrument_id is not None:
+            out = [r for r in out if r.instrument_id == command.instrument_id]
+        return out
+
+    async def generate_fill_reports(self, command: GenerateFillReports) -> list[FillReport]:
+        now_ms = self._clock.timestamp_ns() // MS
+        start_ms = int(command.start.value) // MS if command.start is not None else now_ms - DAY_MS
+        end_ms = int(command.end.value) // MS if command.end is not None else None
+        try:
+            fills = await self._http.user_fills_by_time(self.user, start_ms, end_ms)
+        except VenueError as e:
+            self._log.error(f"Cannot generate fill reports: {e.message}")
+            return []
+        out = []
+        ts_init = self._clock.timestamp_ns()
+        for f in fills:
+            asset = self._markets().coin(f.coin)
+            if asset is None:
+                continue
+            coid = self._coid(f.cloid, f.oid)
+            if command.start is None and coid is None:
+                continue  # no lookback: only fills of orders this node knows
+            report = parse_fill_report(f, asset, self.account_id, ts_init, coid)
+            if command.instrument_id is not None and report.instrument_id != command.instrument_id:
+                continue
+            if command.venue_order_id is not None and report.venue_order_id != command.venue_order_id:
+                continue
+            out.append(report)
+        return out
+
+    async def generate_position_status_reports(
+        self, command: GeneratePositionStatusReports
+    ) -> list[PositionStatusReport]:
+        out: list[PositionStatusReport] = []
+        ts_init = self._clock.timestamp_ns()
+        try:
+            for dex in self._markets().perp_dexs:
+                state = await self._http.clearinghouse_state(self.user, dex)
+                ts = ms_to_ns(state.time) if state.time else ts_init
+                for ap in state.assetPositions:
+                    asset = self._markets().coin(ap.position.coin)
+                    if asset is None:
+                        continue
+                    out.append(parse_position_report(ap.position, asset, self.account_id, ts, ts_init))
+        except VenueError as e:
+            self._log.error(f"Cannot generate position reports: {e.message}")
+            return []
+        if command.instrument_id is not None:
+            out = [r for r in out if r.instrument_id == command.instrument_id]
+            if not out and command.instrument_id in self._markets().by_instrument:
+                asset = self._markets().asset(command.instrument_id)
+                out.append(
+                    PositionStatusReport(
+                        account_id=self.account_id,
+                        instrument_id=command.instrument_id,
+                        position_side=PositionSide.FLAT,
+                        quantity=Quantity(0, asset.size_precision),
+                        report_id=UUID4(),
+                        ts_last=ts_init,
+                        ts_init=ts_init,
+                    )
+                )
+        return out

@@ -162,6 +162,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self._last_fill_ms = 0
         self._funding_since_ms = 0
         self._seen_fundings = RecentIds()
+        # Order events reach the cache asynchronously (engine queue), so the cache lags behind what
+        # this client already emitted: these are the client's own record.
+        self._accepted: set[ClientOrderId] = set()
+        self._closed: set[ClientOrderId] = set()
+        self._filled: dict[ClientOrderId, Decimal] = {}
         self._venue_filled: dict[ClientOrderId, Decimal] = {}  # filled size the venue reported
         self._pending_terminal: dict[ClientOrderId, tuple[str, int]] = {}
         self._terminal_timers: dict[ClientOrderId, asyncio.TimerHandle] = {}
@@ -305,13 +310,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 self.generate_order_submitted(
                     order.strategy_id, order.instrument_id, order.client_order_id, self._clock.timestamp_ns()
                 )
-                self.generate_order_rejected(
-                    order.strategy_id,
-                    order.instrument_id,
-                    order.client_order_id,
-                    str(e),
-                    self._clock.timestamp_ns(),
-                )
+                self._reject(order, str(e))
                 continue
             self.generate_order_submitted(
                 order.strategy_id, order.instrument_id, order.client_order_id, self._clock.timestamp_ns()
@@ -344,24 +343,49 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     def _reject_all(self, orders: list[Order], reason: str) -> None:
         for order in orders:
-            self.generate_order_rejected(
-                order.strategy_id,
-                order.instrument_id,
-                order.client_order_id,
-                reason,
-                self._clock.timestamp_ns(),
-            )
+            self._reject(order, reason)
+
+    def _reject(
+        self, order: Order, reason: str, ts_event: int | None = None, due_post_only: bool = False
+    ) -> None:
+        coid = order.client_order_id
+        if coid in self._closed or coid in self._accepted:
+            return
+        self._closed.add(coid)
+        ts = ts_event or self._clock.timestamp_ns()
+        self.generate_order_rejected(
+            order.strategy_id, order.instrument_id, coid, reason, ts, due_post_only=due_post_only
+        )
 
     def _accept(self, order: Order, oid: int) -> None:
-        self._oid_to_coid[oid] = order.client_order_id
-        if order.status in (OrderStatus.SUBMITTED,):
+        coid = order.client_order_id
+        self._oid_to_coid[oid] = coid
+        if coid in self._accepted or coid in self._closed:
+            return
+        self._accepted.add(coid)
+        if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
             self.generate_order_accepted(
                 order.strategy_id,
                 order.instrument_id,
-                order.client_order_id,
+                coid,
                 VenueOrderId(str(oid)),
                 self._clock.timestamp_ns(),
             )
+
+    def _cancelled(self, order: Order, ts_event: int | None = None) -> None:
+        coid = order.client_order_id
+        if coid in self._closed:
+            return
+        self._closed.add(coid)
+        venue_order_id = order.venue_order_id or self._venue_id(coid)
+        ts = ts_event or self._clock.timestamp_ns()
+        self.generate_order_canceled(order.strategy_id, order.instrument_id, coid, venue_order_id, ts)
+
+    def _venue_id(self, coid: ClientOrderId) -> VenueOrderId | None:
+        for oid, c in self._oid_to_coid.items():
+            if c == coid:
+                return VenueOrderId(str(oid))
+        return None
 
     def _apply_place_status(self, order: Order, status: Any) -> None:
         order = self._cache.order(order.client_order_id) or order
@@ -376,14 +400,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 self._terminal(order.client_order_id, "canceled", self._clock.timestamp_ns() // MS)
         elif isinstance(status, dict) and "error" in status:
             reason = str(status["error"])
-            self.generate_order_rejected(
-                order.strategy_id,
-                order.instrument_id,
-                order.client_order_id,
-                reason,
-                self._clock.timestamp_ns(),
-                due_post_only="Post only" in reason,
-            )
+            self._reject(order, reason, due_post_only="Post only" in reason)
         else:
             self._log.warning(
                 f"{order.client_order_id}: unexpected order status {status!r}; querying the venue"
@@ -402,12 +419,8 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.lost_replies_resolved += 1
         order = self._cache.order(order.client_order_id) or order
         if reply.status != "order" or reply.order is None:
-            self.generate_order_rejected(
-                order.strategy_id,
-                order.instrument_id,
-                order.client_order_id,
-                "order not received by Hyperliquid (reply lost; orderStatus reports unknownOid)",
-                self._clock.timestamp_ns(),
+            self._reject(
+                order, "order not received by Hyperliquid (reply lost; orderStatus reports unknownOid)"
             )
             return
         self._on_order_update(reply.order)
@@ -466,14 +479,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             result = results[i] if i < len(results) else None
             o = self._cache.order(o.client_order_id) or o
             if result == "success":
-                if not o.is_closed:
-                    self.generate_order_canceled(
-                        o.strategy_id,
-                        o.instrument_id,
-                        o.client_order_id,
-                        o.venue_order_id,
-                        self._clock.timestamp_ns(),
-                    )
+                self._cancelled(o)
             else:
                 reason = (
                     result.get("error")
@@ -595,10 +601,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             self._venue_filled[coid] = orig - remaining
             self._terminal(coid, status, update.statusTimestamp)
         elif status.endswith("Rejected") or status == "rejected":
-            if order.status == OrderStatus.SUBMITTED:
-                self.generate_order_rejected(
-                    order.strategy_id, order.instrument_id, coid, status, ms_to_ns(update.statusTimestamp)
-                )
+            self._reject(order, status, ms_to_ns(update.statusTimestamp))
         else:
             self._log.info(f"{coid}: venue status {status}")
 
@@ -615,20 +618,20 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if pending is None:
             return True
         order = self._cache.order(coid)
-        if order is None or order.is_closed:
+        if order is None or coid in self._closed:
             self._pending_terminal.pop(coid, None)
             return True
-        venue_filled = self._venue_filled.get(coid, Decimal(0))
-        if order.filled_qty.as_decimal() < venue_filled:
+        if self._filled_qty(order) < self._venue_filled.get(coid, Decimal(0)):
             return False
         self._pending_terminal.pop(coid, None)
         timer = self._terminal_timers.pop(coid, None)
         if timer is not None:
             timer.cancel()
-        self.generate_order_canceled(
-            order.strategy_id, order.instrument_id, coid, order.venue_order_id, ms_to_ns(pending[1])
-        )
+        self._cancelled(order, ms_to_ns(pending[1]))
         return True
+
+    def _filled_qty(self, order: Order) -> Decimal:
+        return self._filled.get(order.client_order_id, order.filled_qty.as_decimal())
 
     async def _catch_up_then_close(self, coid: ClientOrderId) -> None:
         self._terminal_timers.pop(coid, None)
@@ -639,7 +642,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             order = self._cache.order(coid)
             self._log.error(
                 f"{coid}: venue reports {self._venue_filled.get(coid)} filled but only "
-                f"{order.filled_qty if order else '?'} arrived; closing as canceled anyway"
+                f"{self._filled_qty(order) if order else '?'} arrived; closing as canceled anyway"
             )
             self._venue_filled[coid] = Decimal(0)
             self._try_close(coid)
@@ -664,11 +667,16 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             return
         asset = self._markets().asset(order.instrument_id)
         instrument = self._markets().instrument(order.instrument_id)
-        last_qty = Quantity(dec(fill.sz, "sz"), instrument.size_precision)
-        if order.filled_qty + last_qty > order.quantity:
+        size = dec(fill.sz, "sz")
+        last_qty = Quantity(size, instrument.size_precision)
+        filled = self._filled_qty(order) + size
+        if filled > order.quantity.as_decimal():
             self._log.error(f"{coid}: fill {tid} of {last_qty} would overfill {order.quantity}; ignored")
             return
         self._accept(order, fill.oid)
+        self._filled[coid] = filled
+        if filled == order.quantity.as_decimal():
+            self._closed.add(coid)
         self.generate_order_filled(
             strategy_id=order.strategy_id,
             instrument_id=order.instrument_id,

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "backtests.cli",
     "arb.bench",
     "arb.demo",
+    "venuesim.cli",
 ]
 
 

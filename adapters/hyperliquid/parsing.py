@@ -74,12 +74,34 @@ def dec(text: str | None, field: str) -> Decimal:
     return value
 
 
-def price(text: str, asset: HlAsset, field: str = "px") -> Price:
-    return Price(dec(text, field), asset.price_precision)
+def fixed(text: str | None, precision: int, field: str) -> float:
+    """A decimal string as a float for `Price`/`Quantity`, refusing more decimals than `precision`
+    (Nautilus would round silently and misstate the venue's number)."""
+    if text is None:
+        raise MalformedMessageError(f"missing field '{field}'", venue=HYPERLIQUID)
+    dot = text.find(".")
+    if dot >= 0:
+        decimals = len(text.rstrip("0")) - dot - 1
+        if decimals > precision:
+            raise MalformedMessageError(
+                f"field '{field}' {text!r} has {decimals} decimals; the instrument allows {precision}",
+                venue=HYPERLIQUID,
+            )
+    try:
+        value = float(text)
+    except (ValueError, TypeError):
+        raise MalformedMessageError(f"field '{field}' is not a number: {text!r}", venue=HYPERLIQUID) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise MalformedMessageError(f"field '{field}' is not finite: {text!r}", venue=HYPERLIQUID)
+    return value
 
 
-def qty(text: str, asset: HlAsset, field: str = "sz") -> Quantity:
-    return Quantity(abs(dec(text, field)), asset.size_precision)
+def price(text: str | None, asset: HlAsset, field: str = "px") -> Price:
+    return Price(fixed(text, asset.price_precision, field), asset.price_precision)
+
+
+def qty(text: str | None, asset: HlAsset, field: str = "sz") -> Quantity:
+    return Quantity(abs(fixed(text, asset.size_precision, field)), asset.size_precision)
 
 
 def side(text: str) -> OrderSide:
@@ -105,7 +127,9 @@ def parse_l2_book(book: s.L2Book, asset: HlAsset, ts_init: int) -> OrderBookDelt
     for book_side, levels in ((OrderSide.BUY, book.levels[0]), (OrderSide.SELL, book.levels[1])):
         for lv in levels:
             n += 1
-            order = BookOrder(book_side, Price(dec(lv.px, "px"), pp), Quantity(dec(lv.sz, "sz"), sp), n)
+            order = BookOrder(
+                book_side, Price(fixed(lv.px, pp, "px"), pp), Quantity(fixed(lv.sz, sp, "sz"), sp), n
+            )
             deltas.append(OrderBookDelta(iid, BookAction.ADD, order, RecordFlag.F_SNAPSHOT, 0, ts, ts_init))
     last = deltas[-1]
     deltas[-1] = OrderBookDelta(iid, last.action, last.order, _F_SNAPSHOT_LAST, 0, ts, ts_init)
@@ -120,10 +144,10 @@ def quote_from_levels(
     pp, sp = asset.price_precision, asset.size_precision
     return QuoteTick(
         asset.instrument_id,
-        Price(dec(bid.px, "bid.px"), pp),
-        Price(dec(ask.px, "ask.px"), pp),
-        Quantity(dec(bid.sz, "bid.sz"), sp),
-        Quantity(dec(ask.sz, "ask.sz"), sp),
+        Price(fixed(bid.px, pp, "bid.px"), pp),
+        Price(fixed(ask.px, pp, "ask.px"), pp),
+        Quantity(fixed(bid.sz, sp, "bid.sz"), sp),
+        Quantity(fixed(ask.sz, sp, "ask.sz"), sp),
         ms_to_ns(coin_time),
         ts_init,
     )
@@ -166,7 +190,7 @@ def parse_candle(
         price(c.h, asset, "h"),
         price(c.l, asset, "l"),
         price(c.c, asset, "c"),
-        Quantity(dec(c.v, "v"), asset.size_precision),
+        Quantity(dec(c.v, "v"), asset.size_precision),  # volume: a sum, may carry more decimals
         ts,
         ts_init,
     )
@@ -178,8 +202,12 @@ def parse_asset_ctx(
     """`activeAssetCtx` (or one entry of metaAndAssetCtxs / allDexsAssetCtxs): mark price, oracle
     (index) price, and the current hourly funding rate for the next hourly settlement."""
     iid = asset.instrument_id
-    mark = MarkPriceUpdate(iid, price(ctx.markPx, asset, "markPx"), ts_event, ts_init) if ctx.markPx else None
-    index = IndexPriceUpdate(iid, price(ctx.oraclePx, asset, "oraclePx"), ts_event, ts_init)
+    # Oracle/mark prices are not bound by the order tick rule: round to the instrument's precision.
+    pp = asset.price_precision
+    mark = (
+        MarkPriceUpdate(iid, Price(dec(ctx.markPx, "markPx"), pp), ts_event, ts_init) if ctx.markPx else None
+    )
+    index = IndexPriceUpdate(iid, Price(dec(ctx.oraclePx, "oraclePx"), pp), ts_event, ts_init)
     funding = FundingRateUpdate(
         iid, dec(ctx.funding, "funding"), ts_event, ts_init, next_funding_ns(ts_event)
     )

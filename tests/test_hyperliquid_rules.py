@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hyperliquid.utils.signing import float_to_wire
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from hyperliquid.utils.signing import float_to_wire
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.hyperliquid.assets import perp_asset_id
@@ -23,7 +23,13 @@ from adapters.hyperliquid.symbols import perp_instrument_id
 from adapters.hyperliquid.symbols import spot_instrument_id
 from catalog.registry import default_registry
 
-prices = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("5000000"), places=9, allow_nan=False, allow_infinity=False)
+prices = st.decimals(
+    min_value=Decimal("0.000001"),
+    max_value=Decimal("5000000"),
+    places=9,
+    allow_nan=False,
+    allow_infinity=False,
+)
 rules = st.builds(PriceRule, st.integers(min_value=0, max_value=5), st.booleans())
 
 
@@ -33,7 +39,9 @@ def test_documented_examples():
     assert perp0.is_valid_price(Decimal("0.001234")) and not perp0.is_valid_price(Decimal("0.0012345"))
     assert perp1.is_valid_price(Decimal("0.01234")) and not perp1.is_valid_price(Decimal("0.012345"))
     assert perp0.is_valid_price(Decimal("123456")) and not perp0.is_valid_price(Decimal("12345.6"))
-    assert PriceRule(1, True).is_valid_price(Decimal("0.0001234")) and not spot2.is_valid_price(Decimal("0.0001234"))
+    assert PriceRule(1, True).is_valid_price(Decimal("0.0001234")) and not spot2.is_valid_price(
+        Decimal("0.0001234")
+    )
     assert PriceRule(3).is_valid_size(Decimal("1.001")) and not PriceRule(3).is_valid_size(Decimal("1.0001"))
 
 
@@ -76,7 +84,15 @@ def test_nearest_rounding_moves_less_than_one_step(px, rule):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("1000000"), places=8, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=Decimal("0.00000001"),
+        max_value=Decimal("1000000"),
+        places=8,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
 def test_wire_format_matches_the_official_sdk(value):
     # The signature covers these exact strings: any difference is a "User or API Wallet does not exist".
     assert to_wire(value) == float_to_wire(float(value))

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -63,9 +62,6 @@ from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import VenueOrderId
-from nautilus_trader.model.objects import AccountBalance
-from nautilus_trader.model.objects import Currency
-from nautilus_trader.model.objects import Money
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
 from nautilus_trader.model.orders import Order
@@ -87,9 +83,10 @@ from adapters.hyperliquid.http import HyperliquidHttpClient
 from adapters.hyperliquid.http import statuses
 from adapters.hyperliquid.parsing import commission
 from adapters.hyperliquid.parsing import dec
-from adapters.hyperliquid.parsing import funding_mark_price
 from adapters.hyperliquid.parsing import ms_to_ns
+from adapters.hyperliquid.parsing import parse_account_balances
 from adapters.hyperliquid.parsing import parse_fill_report
+from adapters.hyperliquid.parsing import parse_funding_payment
 from adapters.hyperliquid.parsing import parse_order_report
 from adapters.hyperliquid.parsing import parse_position_report
 from adapters.hyperliquid.parsing import side
@@ -98,7 +95,6 @@ from adapters.hyperliquid.pricing import PriceRuleError
 from adapters.hyperliquid.pricing import to_wire
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.websocket import HyperliquidWebSocket
-from catalog.funding import FundingPayment
 from catalog.funding import funding_payment_topic
 
 MS = 1_000_000
@@ -573,6 +569,19 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             self._ws.mark(f"userFills:{self.user}")
             for fill in msg.fills:
                 self._apply_fill(fill)
+        elif channel == "user":  # userEvents, if subscribed: fills and fundings like the dedicated streams
+            event = s.Decoders.user_event.decode(data)
+            for fill in event.fills or []:
+                self._apply_fill(fill)
+            f = event.funding
+            if f:
+                self._apply_funding(
+                    f["coin"],
+                    int(f.get("time", 0)) or self._clock.timestamp_ns() // MS,
+                    f["usdc"],
+                    f["szi"],
+                    f["fundingRate"],
+                )
         elif channel == "userFundings":
             msg = s.Decoders.user_fundings_ws.decode(data)
             self._ws.mark(f"userFundings:{self.user}")
@@ -703,19 +712,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if asset is None:
             self.frame_stats.ignored("unknown_coin")
             return
-        amount, size, r = dec(usdc, "usdc"), dec(szi, "szi"), dec(rate, "fundingRate")
-        mark = funding_mark_price(amount, size, r)
-        payment = FundingPayment(
-            instrument_id=asset.instrument_id,
-            position_quantity=size,
-            mark_price=mark.quantize(Decimal(1).scaleb(-asset.price_precision)) if mark else mark,
-            rate=r,
-            amount=amount,
-            currency=Currency.from_str(asset.quote, strict=False),
-            ts_event=ms_to_ns(time_ms),
-            ts_init=self._clock.timestamp_ns(),
+        payment = parse_funding_payment(asset, time_ms, usdc, szi, rate, self._clock.timestamp_ns())
+        self._log.info(
+            f"Funding {asset.instrument_id}: {payment.amount} {asset.quote} "
+            f"(rate {payment.rate}, position {payment.position_quantity})"
         )
-        self._log.info(f"Funding {asset.instrument_id}: {amount} {asset.quote} (rate {r}, position {size})")
         self._msgbus.publish(funding_payment_topic(asset.instrument_id), payment)
         self._schedule_account_refresh()
 
@@ -763,34 +764,19 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         await self._refresh_account()
 
     async def _refresh_account(self) -> None:
-        totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
         collateral = self._collateral_by_dex()
         try:
-            for dex in self._markets().perp_dexs:
-                state = await self._http.clearinghouse_state(self.user, dex)
-                summary = state.marginSummary or state.crossMarginSummary
-                t = totals[collateral.get(dex, "USDC")]
-                t[0] += dec(summary.accountValue, "accountValue")
-                t[1] += dec(summary.totalMarginUsed, "totalMarginUsed")
+            perp_states = [
+                (collateral.get(dex, "USDC"), await self._http.clearinghouse_state(self.user, dex))
+                for dex in self._markets().perp_dexs
+            ]
             spot = await self._http.spot_clearinghouse_state(self.user)
         except VenueError as e:
             self._log.error(f"Cannot refresh account state: {e.message}")
             return
-        for b in spot.balances:
-            t = totals[b.coin]
-            t[0] += dec(b.total, "total")
-            t[1] += dec(b.hold, "hold")
-        balances = []
-        for code, (total, locked) in totals.items():
-            currency = Currency.from_str(code, strict=False)
-            q = Decimal(1).scaleb(-currency.precision)
-            total_q = total.quantize(q)
-            locked_q = min(max(locked, Decimal(0)), max(total_q, Decimal(0))).quantize(q)
-            balances.append(
-                AccountBalance(
-                    Money(total_q, currency), Money(locked_q, currency), Money(total_q - locked_q, currency)
-                )
-            )
+        balances, skipped = parse_account_balances(perp_states, spot)
+        if skipped:
+            self._log.debug(f"Balances not reported (not currency codes): {skipped}")
         self.generate_account_state(
             balances=balances, margins=[], reported=True, ts_event=self._clock.timestamp_ns()
         )

@@ -6,6 +6,7 @@ decimal strings and become `Price`/`Quantity` at the instrument's precision.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from decimal import InvalidOperation
 
@@ -35,6 +36,7 @@ from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import TradeId
 from nautilus_trader.model.identifiers import VenueOrderId
+from nautilus_trader.model.objects import AccountBalance
 from nautilus_trader.model.objects import Currency
 from nautilus_trader.model.objects import Money
 from nautilus_trader.model.objects import Price
@@ -43,9 +45,11 @@ from nautilus_trader.model.objects import Quantity
 from adapters.common.errors import MalformedMessageError
 from adapters.hyperliquid import schemas as s
 from adapters.hyperliquid.assets import HlAsset
+from adapters.hyperliquid.assets import MarketIndex
 from adapters.hyperliquid.constants import FUNDING_INTERVAL_NS
 from adapters.hyperliquid.constants import HYPERLIQUID
 from adapters.hyperliquid.constants import order_status_from_venue
+from catalog.funding import FundingPayment
 
 MS = 1_000_000
 _F_SNAPSHOT_LAST = RecordFlag.F_SNAPSHOT | RecordFlag.F_LAST
@@ -102,6 +106,14 @@ def price(text: str | None, asset: HlAsset, field: str = "px") -> Price:
 
 def qty(text: str | None, asset: HlAsset, field: str = "sz") -> Quantity:
     return Quantity(abs(fixed(text, asset.size_precision, field)), asset.size_precision)
+
+
+def qty_exact(text: str | None, asset: HlAsset, field: str = "sz") -> Quantity:
+    """An executed size as the venue booked it, even below the lot (spot dust conversions): raise
+    the precision rather than round an account event away."""
+    value = abs(dec(text, field))
+    decimals = max(0, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return Quantity(value, max(asset.size_precision, min(decimals, 9)))
 
 
 def side(text: str) -> OrderSide:
@@ -224,8 +236,14 @@ def parse_funding_history(row: s.FundingHistoryEntry, asset: HlAsset, ts_init: i
 def trade_id(fill: s.UserFill) -> TradeId:
     if fill.tid is not None:
         return TradeId(str(fill.tid))
-    # 2023-era fills carry no tid; hash+oid identifies the execution within the order.
-    return TradeId(f"{(fill.hash or '0x')[-24:]}-{fill.oid}")
+    # 2023-era fills carry no tid, and one transaction can fill an order several times: a digest
+    # of everything that distinguishes the executions (32 hex chars, within TradeId's 36).
+    key = f"{fill.hash}|{fill.oid}|{fill.px}|{fill.sz}|{fill.time}|{fill.startPosition}|{fill.side}"
+    return TradeId(hashlib.blake2b(key.encode(), digest_size=16).hexdigest())
+
+
+def _decimals(text: str) -> int:
+    return min(9, max(0, -Decimal(text).normalize().as_tuple().exponent))  # type: ignore[operator]
 
 
 def commission(fill: s.UserFill, asset: HlAsset) -> Money:
@@ -249,8 +267,8 @@ def parse_fill_report(
         venue_order_id=VenueOrderId(str(fill.oid)),
         trade_id=trade_id(fill),
         order_side=side(fill.side),
-        last_qty=qty(fill.sz, asset),
-        last_px=price(fill.px, asset),
+        last_qty=qty_exact(fill.sz, asset),
+        last_px=Price(dec(fill.px, "px"), max(asset.price_precision, _decimals(fill.px))),
         commission=commission(fill, asset),
         liquidity_side=LiquiditySide.TAKER if fill.crossed else LiquiditySide.MAKER,
         report_id=UUID4(),
@@ -328,3 +346,71 @@ def funding_mark_price(
     if szi != 0 and rate != 0:
         return abs(-usdc / (szi * rate))
     return fallback if fallback is not None else Decimal(0)
+
+
+def parse_funding_payment(
+    asset: HlAsset, time_ms: int, usdc: str, szi: str, rate: str, ts_init: int
+) -> FundingPayment:
+    """One settled hourly funding (userFunding / userFundings row) on one position."""
+    amount, size, r = dec(usdc, "usdc"), dec(szi, "szi"), dec(rate, "fundingRate")
+    mark = funding_mark_price(amount, size, r)
+    return FundingPayment(
+        instrument_id=asset.instrument_id,
+        position_quantity=size,
+        mark_price=mark.quantize(Decimal(1).scaleb(-asset.price_precision)) if mark else mark,
+        rate=r,
+        amount=amount,
+        currency=Currency.from_str(asset.quote, strict=False),
+        ts_event=ms_to_ns(time_ms),
+        ts_init=ts_init,
+    )
+
+
+def parse_all_dexs_asset_ctxs(
+    msg: s.AllDexsAssetCtxs, markets: MarketIndex, ts_event: int, ts_init: int
+) -> list[MarkPriceUpdate | IndexPriceUpdate | FundingRateUpdate]:
+    """`allDexsAssetCtxs`: contexts are positional per dex (index i = i-th coin of that dex's meta)."""
+    out: list[MarkPriceUpdate | IndexPriceUpdate | FundingRateUpdate] = []
+    for dex, ctxs in msg.ctxs:
+        for i, ctx in enumerate(ctxs):
+            asset = markets.by_dex_index.get((dex, i))
+            if asset is None:
+                continue  # a coin of a dex this node did not load
+            mark, index, funding = parse_asset_ctx(ctx, asset, ts_event, ts_init)
+            if mark is not None:
+                out.append(mark)
+            out += [index, funding]
+    return out
+
+
+def parse_account_balances(
+    perp_states: list[tuple[str, s.ClearinghouseState]], spot: s.SpotClearinghouseState | None
+) -> tuple[list[AccountBalance], list[str]]:
+    """Balances per token: each perp dex's accountValue/totalMarginUsed in its collateral token,
+    plus spot total/hold. Returns (balances, tokens skipped because they are not currency codes)."""
+    totals: dict[str, list[Decimal]] = {}
+    for collateral, state in perp_states:
+        summary = state.marginSummary or state.crossMarginSummary
+        t = totals.setdefault(collateral, [Decimal(0), Decimal(0)])
+        t[0] += dec(summary.accountValue, "accountValue")
+        t[1] += dec(summary.totalMarginUsed, "totalMarginUsed")
+    for b in spot.balances if spot else []:
+        t = totals.setdefault(b.coin, [Decimal(0), Decimal(0)])
+        t[0] += dec(b.total, "total")
+        t[1] += dec(b.hold, "hold")
+    balances, skipped = [], []
+    for code, (total, locked) in totals.items():
+        try:
+            currency = Currency.from_str(code, strict=False)
+        except ValueError:
+            skipped.append(code)  # e.g. outcome tokens named "+10"
+            continue
+        q = Decimal(1).scaleb(-currency.precision)
+        total_q = total.quantize(q)
+        locked_q = min(max(locked, Decimal(0)), max(total_q, Decimal(0))).quantize(q)
+        balances.append(
+            AccountBalance(
+                Money(total_q, currency), Money(locked_q, currency), Money(total_q - locked_q, currency)
+            )
+        )
+    return balances, skipped

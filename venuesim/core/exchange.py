@@ -119,6 +119,7 @@ class SimExchange:
         self._pending: list[SimEvent] = []
         for m in self.markets.values():
             self._rebuild_book(m)
+            m.ticks.append((now_ms(), m.mid, m.day_base))  # candles exist from the first moment
 
     # -- plumbing --------------------------------------------------------------------------------
     def add_listener(self, listener: Callable[[SimEvent], None]) -> None:

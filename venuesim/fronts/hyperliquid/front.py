@@ -130,7 +130,8 @@ class HyperliquidFront(Front):
         for vault in body.get("vaults", []):
             v = vault if isinstance(vault, str) else vault["address"]
             self.auth.add_vault(v, address)
-            vc = {} if isinstance(vault, str) else vault.get("collateral", {})
+            default = {dex: self.default_collateral for dex in self.u.dexes}
+            vc = default if isinstance(vault, str) else vault.get("collateral", default)
             self.exchange.ensure_account(v, {k: Decimal(str(x)) for k, x in vc.items()})
         return {"address": address}
 

@@ -47,7 +47,10 @@ def test_official_sdk_info_and_exchange(sim):
     assert info.query_order_by_cloid(ADDRESS, cloid)["order"]["status"] == "open"
     assert [o["oid"] for o in info.open_orders(ADDRESS)] == [oid]
     assert info.frontend_open_orders(ADDRESS)[0]["tif"] == "Gtc"
-    assert ex.modify_order(oid, "ETH", True, 0.02, 3001, {"limit": {"tif": "Gtc"}}, cloid=cloid)["status"] == "ok"
+    assert (
+        ex.modify_order(oid, "ETH", True, 0.02, 3001, {"limit": {"tif": "Gtc"}}, cloid=cloid)["status"]
+        == "ok"
+    )
     assert ex.cancel_by_cloid("ETH", cloid)["response"]["data"]["statuses"] == ["success"]
     assert info.open_orders(ADDRESS) == []
 
@@ -57,7 +60,9 @@ def test_official_sdk_info_and_exchange(sim):
     assert "filled" in nvda["response"]["data"]["statuses"][0]
     fills = info.user_fills(ADDRESS)
     assert {f["coin"] for f in fills} >= {"BTC", "xyz:NVDA"}
-    positions = {p["position"]["coin"]: p["position"]["szi"] for p in info.user_state(ADDRESS)["assetPositions"]}
+    positions = {
+        p["position"]["coin"]: p["position"]["szi"] for p in info.user_state(ADDRESS)["assetPositions"]
+    }
     assert positions == {"BTC": "0.01"}
     assert info.user_state(ADDRESS, dex="xyz")["assetPositions"][0]["position"]["szi"] == "-0.5"
     closed = ex.market_close("BTC")
@@ -66,7 +71,9 @@ def test_official_sdk_info_and_exchange(sim):
     assert ex.update_leverage(5, "ETH")["status"] == "ok"
     assert ex.schedule_cancel(None)["status"] == "ok"
     bad = ex.order("BTC", True, 0.0001, 60000, {"limit": {"tif": "Gtc"}})  # $6 < $10 minimum
-    assert bad["response"]["data"]["statuses"][0] == {"error": "Order must have minimum value of $10. asset=0"}
+    assert bad["response"]["data"]["statuses"][0] == {
+        "error": "Order must have minimum value of $10. asset=0"
+    }
     sim.tick(n=3)
     candles = info.candles_snapshot("BTC", "1m", 0, int(time.time() * 1000))
     assert candles and {"t", "T", "o", "h", "l", "c", "v", "n"} <= set(candles[-1])
@@ -84,7 +91,11 @@ def test_official_sdk_websocket_subscriptions(sim):
         wait_for(lambda: fills, 10, "SDK userFills snapshot")
         assert fills[0]["data"]["isSnapshot"] is True
         Exchange(Account.from_key(KEY), sim.http_url, perp_dexs=["", "xyz"]).market_open("SOL", True, 1)
-        wait_for(lambda: any(f["data"].get("fills") and f["data"]["fills"][0]["coin"] == "SOL" for f in fills[1:]), 10, "live fill")
+        wait_for(
+            lambda: any(f["data"].get("fills") and f["data"]["fills"][0]["coin"] == "SOL" for f in fills[1:]),
+            10,
+            "live fill",
+        )
     finally:
         info.disconnect_websocket()
 

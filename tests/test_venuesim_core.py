@@ -26,8 +26,28 @@ ALICE, BOB = "0xa11ce", "0xb0b"
 
 def exchange(**kw) -> SimExchange:
     specs = [
-        MarketSpec("BTC", "perp", "BTC", "USDC", 5, Decimal("65000"), max_price_decimals=1, vol_bps=0.0, level_notional=Decimal("6500")),
-        MarketSpec("HYPE/USDC", "spot", "HYPE", "USDC", 2, Decimal("40"), group="spot", max_price_decimals=6, vol_bps=0.0),
+        MarketSpec(
+            "BTC",
+            "perp",
+            "BTC",
+            "USDC",
+            5,
+            Decimal("65000"),
+            max_price_decimals=1,
+            vol_bps=0.0,
+            level_notional=Decimal("6500"),
+        ),
+        MarketSpec(
+            "HYPE/USDC",
+            "spot",
+            "HYPE",
+            "USDC",
+            2,
+            Decimal("40"),
+            group="spot",
+            max_price_decimals=6,
+            vol_bps=0.0,
+        ),
     ]
     ex = SimExchange(specs, synthetic_trades=False, **kw)
     ex.ensure_account(ALICE, {"": Decimal("10000")}, {"USDC": Decimal("1000")})
@@ -53,7 +73,11 @@ def test_ioc_walks_the_book_and_cancels_the_remainder():
     assert r.order.status is OrderStatus.FILLED and len(r.fills) == 2
     assert [f.price for f in r.fills] == [asks[0][0], asks[1][0]]
     assert ex.account(ALICE).positions["BTC"].szi == size
-    assert [type(e).__name__ for e in events if isinstance(e, (FillEvent, OrderEvent))] == ["FillEvent", "FillEvent", "OrderEvent"]
+    assert [type(e).__name__ for e in events if isinstance(e, (FillEvent, OrderEvent))] == [
+        "FillEvent",
+        "FillEvent",
+        "OrderEvent",
+    ]
     fee = sum(f.fee for f in r.fills)
     assert fee > 0 and ex.account(ALICE).collateral[""] == Decimal("10000") - fee
 
@@ -61,8 +85,14 @@ def test_ioc_walks_the_book_and_cancels_the_remainder():
 def test_ioc_without_liquidity_is_rejected_and_alo_that_would_cross_too():
     ex = exchange()
     bid, ask = ex.best_bid_ask("BTC")
-    assert ex.place(ALICE, "BTC", Side.BUY, bid - 100, Decimal("0.01"), Tif.IOC).order.reject is Reject.IOC_NO_MATCH
-    assert ex.place(ALICE, "BTC", Side.BUY, ask, Decimal("0.01"), Tif.ALO).order.reject is Reject.POST_ONLY_WOULD_CROSS
+    assert (
+        ex.place(ALICE, "BTC", Side.BUY, bid - 100, Decimal("0.01"), Tif.IOC).order.reject
+        is Reject.IOC_NO_MATCH
+    )
+    assert (
+        ex.place(ALICE, "BTC", Side.BUY, ask, Decimal("0.01"), Tif.ALO).order.reject
+        is Reject.POST_ONLY_WOULD_CROSS
+    )
     rest = ex.place(ALICE, "BTC", Side.BUY, bid, Decimal("0.01"), Tif.ALO)
     assert rest.order.status is OrderStatus.OPEN and ex.open_orders(ALICE) == [rest.order]
 
@@ -104,7 +134,10 @@ def test_margin_and_reduce_only_rejections():
     _, ask = ex.best_bid_ask("BTC")
     too_big = ex.place(ALICE, "BTC", Side.BUY, ask, Decimal("2"), Tif.IOC)  # 130k notional at 10x on 10k
     assert too_big.order.reject is Reject.INSUFFICIENT_MARGIN
-    assert ex.place(ALICE, "BTC", Side.SELL, ask, Decimal("0.01"), Tif.IOC, reduce_only=True).order.reject is Reject.REDUCE_ONLY_WOULD_INCREASE
+    assert (
+        ex.place(ALICE, "BTC", Side.SELL, ask, Decimal("0.01"), Tif.IOC, reduce_only=True).order.reject
+        is Reject.REDUCE_ONLY_WOULD_INCREASE
+    )
     ex.faults.reject_next = 1
     assert ex.place(ALICE, "BTC", Side.BUY, ask, Decimal("0.01"), Tif.IOC).order.reject is Reject.INJECTED
 
@@ -116,7 +149,10 @@ def test_spot_balances_move_with_fills():
     acct = ex.account(ALICE)
     assert acct.spot["USDC"] == Decimal("1000") - ask * 2
     assert acct.spot["HYPE"] == Decimal("2") - r.fills[0].fee and r.fills[0].fee_token == "HYPE"
-    assert ex.place(BOB, "HYPE/USDC", Side.BUY, ask, Decimal("2"), Tif.IOC).order.reject is Reject.INSUFFICIENT_SPOT_BALANCE
+    assert (
+        ex.place(BOB, "HYPE/USDC", Side.BUY, ask, Decimal("2"), Tif.IOC).order.reject
+        is Reject.INSUFFICIENT_SPOT_BALANCE
+    )
 
 
 def test_funding_settles_minus_size_times_oracle_times_rate():
@@ -130,7 +166,9 @@ def test_funding_settles_minus_size_times_oracle_times_rate():
     oracle = ex.market("BTC").oracle
     entries = ex.settle_funding("BTC", Decimal("0.0001"))
     by_user = {e.user: e for e in entries}
-    assert by_user[ALICE].amount == (-Decimal("0.1") * oracle * Decimal("0.0001")).quantize(Decimal("0.000001"))
+    assert by_user[ALICE].amount == (-Decimal("0.1") * oracle * Decimal("0.0001")).quantize(
+        Decimal("0.000001")
+    )
     assert by_user[BOB].amount > 0  # shorts receive a positive rate
     assert ex.account(ALICE).collateral[""] == before + by_user[ALICE].amount
     assert len([e for e in events if isinstance(e, FundingEvent)]) == 2

@@ -29,7 +29,14 @@ def order_action(px: str = "60000", cloid: str | None = None) -> dict:
     return {"type": "order", "orders": [wire], "grouping": "na"}
 
 
-def signed(key: str, action: dict, nonce: int | None = None, vault: str | None = None, mainnet: bool = False, expires: int | None = None) -> dict:
+def signed(
+    key: str,
+    action: dict,
+    nonce: int | None = None,
+    vault: str | None = None,
+    mainnet: bool = False,
+    expires: int | None = None,
+) -> dict:
     n = nonce or int(time.time() * 1000)
     sig = sign_l1_action(Account.from_key(key), action, vault, n, expires, mainnet)
     body = {"action": action, "nonce": n, "signature": sig, "vaultAddress": vault}
@@ -49,7 +56,9 @@ def post(sim, body: dict) -> dict:
 
 
 def open_orders(sim, user: str) -> int:
-    return len(requests.post(f"{sim.http_url}/info", json={"type": "openOrders", "user": user}, timeout=5).json())
+    return len(
+        requests.post(f"{sim.http_url}/info", json={"type": "openOrders", "user": user}, timeout=5).json()
+    )
 
 
 def test_valid_signature_places_the_order_for_the_signer(sim):
@@ -88,7 +97,10 @@ def test_nonce_outside_the_time_window_or_below_the_kept_set_is_refused(sim):
     reply = post(sim, signed(KEY, order_action(), nonce=stale))
     assert reply["status"] == "err" and "outside the allowed time window" in reply["response"]
     future = int(time.time() * 1000) + 2 * 86_400_000
-    assert "outside the allowed time window" in post(sim, signed(KEY, {"type": "noop"}, nonce=future))["response"]
+    assert (
+        "outside the allowed time window"
+        in post(sim, signed(KEY, {"type": "noop"}, nonce=future))["response"]
+    )
     base = int(time.time() * 1000)
     for i in range(21):  # fill the 20 kept nonces with newer ones
         assert post(sim, signed(KEY, {"type": "noop"}, nonce=base + 10 + i))["status"] == "ok"
@@ -107,14 +119,21 @@ def test_agent_wallet_trades_for_its_master_and_unknown_agents_do_not_exist(sim)
     assert open_orders(sim, ADDRESS) == before + 1  # booked on the master account
     stranger = "0x" + "13" * 32
     reply = post(sim, signed(stranger, order_action()))
-    assert reply["response"] == f"User or API Wallet {Account.from_key(stranger).address.lower()} does not exist."
+    assert (
+        reply["response"]
+        == f"User or API Wallet {Account.from_key(stranger).address.lower()} does not exist."
+    )
 
 
 def test_vault_actions_need_the_vaults_master(sim):
     assert post(sim, signed(KEY, order_action("57000"), vault=VAULT))["status"] == "ok"
     assert open_orders(sim, VAULT) == 1
-    assert post(sim, signed(AGENT_KEY, order_action("57000"), vault=VAULT))["status"] == "ok"  # master's agent may act
-    requests.post(f"{sim.http_url}/_sim/accounts", json={"address": Account.from_key(OTHER_KEY).address}, timeout=5)
+    assert (
+        post(sim, signed(AGENT_KEY, order_action("57000"), vault=VAULT))["status"] == "ok"
+    )  # master's agent may act
+    requests.post(
+        f"{sim.http_url}/_sim/accounts", json={"address": Account.from_key(OTHER_KEY).address}, timeout=5
+    )
     reply = post(sim, signed(OTHER_KEY, order_action("57000"), vault=VAULT))
     assert reply["status"] == "err" and "is not the leader or master of vault" in reply["response"]
 
@@ -125,9 +144,15 @@ def test_user_signed_approve_agent_then_the_new_agent_can_trade(sim):
     master = Exchange(Account.from_key(KEY), sim.http_url, perp_dexs=["", "xyz"])
     reply, agent_key = master.approve_agent("bot")
     assert reply == {"status": "ok", "response": {"type": "default"}}
-    agent = Exchange(Account.from_key(agent_key), sim.http_url, account_address=ADDRESS, perp_dexs=["", "xyz"])
+    agent = Exchange(
+        Account.from_key(agent_key), sim.http_url, account_address=ADDRESS, perp_dexs=["", "xyz"]
+    )
     assert agent.order("ETH", True, 0.01, 3000, {"limit": {"tif": "Gtc"}})["status"] == "ok"
-    role = requests.post(f"{sim.http_url}/info", json={"type": "userRole", "user": Account.from_key(agent_key).address}, timeout=5).json()
+    role = requests.post(
+        f"{sim.http_url}/info",
+        json={"type": "userRole", "user": Account.from_key(agent_key).address},
+        timeout=5,
+    ).json()
     assert role == {"role": "agent", "data": {"user": ADDRESS}}
     # an agent cannot approve agents (only the master can sign user actions)
     rogue = Exchange(Account.from_key(agent_key), sim.http_url, perp_dexs=["", "xyz"])

@@ -150,6 +150,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             logger=self._log,
             heartbeat_secs=config.heartbeat_secs,
             on_connected=self._on_ws_connected,
+            on_malformed=self._on_malformed_private,
             name="private",
         )
         self._cloid_to_coid: dict[str, ClientOrderId] = {}
@@ -167,6 +168,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self._pending_terminal: dict[ClientOrderId, tuple[str, int]] = {}
         self._terminal_timers: dict[ClientOrderId, asyncio.TimerHandle] = {}
         self._account_task: asyncio.Task | None = None
+        self._resync_task: asyncio.Task | None = None
         self.lost_replies_resolved = 0
 
     def __repr__(self) -> str:
@@ -723,7 +725,16 @@ class HyperliquidExecutionClient(LiveExecutionClient):
     # -- recovery after a reconnect --------------------------------------------------------------
     async def _on_ws_connected(self, reconnected: bool) -> None:
         if reconnected:
-            self.create_task(self._resync(), log_msg="resync after reconnect")
+            self._schedule_resync("reconnect")
+
+    def _on_malformed_private(self, channel: str) -> None:
+        # An unreadable private frame may have been a fill or an order update: re-read them over REST.
+        self._schedule_resync(f"malformed frame on {channel}")
+
+    def _schedule_resync(self, reason: str) -> None:
+        if self._resync_task is None or self._resync_task.done():
+            self._log.info(f"Resynchronising orders, fills and funding over REST ({reason})")
+            self._resync_task = self.create_task(self._resync(), log_msg=f"resync ({reason})")
 
     async def _recover_fills(self) -> int:
         start = self._last_fill_ms - int(self._config.fill_recovery_lookback_secs * 1000)
@@ -750,9 +761,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 d = row.delta
                 self._apply_funding(d.coin, row.time, d.usdc, d.szi, d.fundingRate)
             await self._refresh_account()
-            self._log.info(f"Resynchronised after reconnect ({recovered} fill(s) recovered over REST)")
+            self._log.info(f"Resynchronised ({recovered} fill(s) recovered over REST)")
         except VenueError as e:
-            self._log.error(f"Resync after reconnect failed: {e.message}")
+            self._log.error(f"Resync failed: {e.message}")
 
     # -- account ---------------------------------------------------------------------------------
     def _schedule_account_refresh(self) -> None:

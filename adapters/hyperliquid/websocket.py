@@ -66,9 +66,11 @@ class HyperliquidWebSocket:
         on_disconnected: Callable[[str], None] | None = None,
         on_stale: Callable[[list[WsSubscription]], None] | None = None,
         on_live: Callable[[WsSubscription], None] | None = None,
+        on_malformed: Callable[[str], None] | None = None,
         name: str = "public",
     ) -> None:
         self._handler = handler
+        self._on_malformed = on_malformed
         self._stats = stats
         self._log = logger
         self.ws = ReconnectingWebSocket(
@@ -119,6 +121,8 @@ class HyperliquidWebSocket:
             env = s.Decoders.envelope.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as e:
             self._stats.malformed("envelope", e, raw)
+            if self._on_malformed is not None:
+                self._on_malformed("envelope")
             return
         channel = env.channel
         if channel in CONTROL_CHANNELS:
@@ -132,6 +136,8 @@ class HyperliquidWebSocket:
             self._handler(channel, bytes(env.data))
         except MALFORMED as e:
             self._stats.malformed(channel, e, raw)
+            if self._on_malformed is not None:
+                self._on_malformed(channel)
         except Exception as e:  # a handler bug must not kill the reader either
             self._stats.counts["handler_errors"] += 1
             self._log.exception(f"Handler for channel {channel} failed", e)

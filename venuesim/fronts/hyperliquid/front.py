@@ -1050,6 +1050,7 @@ class HyperliquidFront(Front):
                 )
 
     async def drop_sockets(self, refuse_ms: int = 0) -> int:
+        dropped = await super().drop_sockets(refuse_ms)
         for sock in list(self._sock_subs):
             self._forget(sock)
-        return await super().drop_sockets(refuse_ms)
+        return dropped

@@ -12,14 +12,13 @@ from decimal import Decimal
 import ccxt
 import pytest
 from eth_account import Account
-from hyperliquid.exchange import Exchange
-from hyperliquid.info import Info
-from hyperliquid.utils.types import Cloid
-
 from hl_support import ADDRESS
 from hl_support import KEY
 from hl_support import running_sim
 from hl_support import wait_for
+from hyperliquid.exchange import Exchange
+from hyperliquid.info import Info
+from hyperliquid.utils.types import Cloid
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -7,15 +7,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from nautilus_trader.execution.messages import GeneratePositionStatusReports
-from nautilus_trader.core.uuid import UUID4
-from nautilus_trader.model.enums import OrderSide
-from nautilus_trader.model.enums import PositionSide
-from nautilus_trader.model.enums import TimeInForce
-
-from adapters.common.feed_status import FeedStatus
-from adapters.hyperliquid.pricing import PriceRule
-from catalog.funding import FundingPayment
 from hl_support import ADDRESS
 from hl_support import BTC
 from hl_support import NVDA
@@ -25,6 +16,15 @@ from hl_support import limit
 from hl_support import node_config
 from hl_support import running_sim
 from hl_support import wait_for
+from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.execution.messages import GeneratePositionStatusReports
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import PositionSide
+from nautilus_trader.model.enums import TimeInForce
+
+from adapters.common.feed_status import FeedStatus
+from adapters.hyperliquid.pricing import PriceRule
+from catalog.funding import FundingPayment
 
 pytestmark = pytest.mark.timeout(120)
 

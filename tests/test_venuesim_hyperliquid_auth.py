@@ -10,14 +10,13 @@ import time
 import pytest
 import requests
 from eth_account import Account
-from hyperliquid.utils.signing import sign_l1_action
-
 from hl_support import ADDRESS
 from hl_support import AGENT_KEY
 from hl_support import KEY
 from hl_support import OTHER_KEY
 from hl_support import VAULT
 from hl_support import running_sim
+from hyperliquid.utils.signing import sign_l1_action
 
 pytestmark = pytest.mark.timeout(60)
 

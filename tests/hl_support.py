@@ -186,6 +186,9 @@ class NodeHarness:
         asyncio.set_event_loop(self.loop)
         with contextlib.suppress(RuntimeError, asyncio.CancelledError):
             self.loop.run_until_complete(self.node.run_async())
+        # run_async returns once the engines stop: clean up the loop's leftovers on this thread.
+        with contextlib.suppress(RuntimeError, asyncio.CancelledError):
+            self.loop.run_until_complete(self._cancel_tasks())
 
     def start(self, timeout: float = 20.0) -> NodeHarness:
         self._thread.start()
@@ -219,16 +222,17 @@ class NodeHarness:
         if self._thread.is_alive():
             with contextlib.suppress(Exception):
                 self.run_coro(self.node.stop_async(), timeout=20)
-            self.loop.call_soon_threadsafe(self._dispose)
             self._thread.join(timeout=20)
-        if not self.loop.is_closed():
-            with contextlib.suppress(Exception):
-                self.loop.close()
+        if not self.loop.is_closed() and not self.loop.is_running():
+            self.loop.close()  # on this (main) thread: the kernel registered signal handlers here
 
-    def _dispose(self) -> None:
-        with contextlib.suppress(Exception):
-            self.node.kernel.cancel_all_tasks()
-        self.loop.stop()
+    async def _cancel_tasks(self) -> None:
+        await asyncio.sleep(0.05)  # let the kernel's own task cleanup run first
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def __enter__(self) -> NodeHarness:
         return self.start()

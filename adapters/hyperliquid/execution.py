@@ -215,7 +215,22 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             coid = self._cloid_to_coid.get(cloid.lower())
             if coid is not None:
                 return coid
-        return self._oid_to_coid.get(oid) if oid is not None else None
+        if oid is None:
+            return None
+        coid = self._oid_to_coid.get(oid)
+        if coid is None:
+            # Orders the engine created during reconciliation (external to this node) are known
+            # to the cache by venue order id only.
+            coid = self._cache.client_order_id(VenueOrderId(str(oid)))
+            if coid is not None:
+                self._oid_to_coid[oid] = coid
+        return coid
+
+    @staticmethod
+    def _by_oid(order: Order) -> bool:
+        """Orders this adapter did not submit (reconciled as EXTERNAL) carry no cloid we can derive."""
+        vid = order.venue_order_id
+        return order.strategy_id.value == "EXTERNAL" and vid is not None and vid.value.isdigit()
 
     def _markets(self):
         return self._provider.markets
@@ -450,17 +465,27 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             await self._cancel(orders)
 
     async def _cancel(self, orders: list[Order]) -> None:
-        cancels = [
-            {
-                "asset": self._markets().asset(o.instrument_id).asset,
-                "cloid": self._remember(o.client_order_id),
-            }
-            for o in orders
-        ]
+        external = [o for o in orders if self._by_oid(o)]
+        if external:
+            orders = [o for o in orders if not self._by_oid(o)]
+            cancels = [
+                {"a": self._markets().asset(o.instrument_id).asset, "o": int(o.venue_order_id.value)}
+                for o in external
+            ]
+            await self._send_cancels(external, {"type": "cancel", "cancels": cancels})
+        if orders:
+            cancels = [
+                {
+                    "asset": self._markets().asset(o.instrument_id).asset,
+                    "cloid": self._remember(o.client_order_id),
+                }
+                for o in orders
+            ]
+            await self._send_cancels(orders, {"type": "cancelByCloid", "cancels": cancels})
+
+    async def _send_cancels(self, orders: list[Order], action: dict[str, Any]) -> None:
         try:
-            reply = await self._http.exchange(
-                {"type": "cancelByCloid", "cancels": cancels}, batch=len(cancels)
-            )
+            reply = await self._http.exchange(action, batch=len(orders))
             results = statuses(reply)
         except VenueError as e:
             for o in orders:

@@ -101,7 +101,10 @@ def test_official_sdk_websocket_subscriptions(sim):
 
 @pytest.fixture(scope="module")
 def exchange(sim):
-    ex = ccxt.hyperliquid({"walletAddress": ADDRESS, "privateKey": KEY, "timeout": 5000})
+    # ccxt's client-side throttle (built for the real venue's limits) only slows a local test down
+    ex = ccxt.hyperliquid(
+        {"walletAddress": ADDRESS, "privateKey": KEY, "timeout": 5000, "enableRateLimit": False}
+    )
     ex.options["fetchMarkets"] = {"types": ["spot", "swap", "hip3"], "hip3": {"dexes": ["xyz"]}}
     ex.urls["api"] = {"public": sim.http_url, "private": sim.http_url}
     ex.urls["test"] = {"public": sim.http_url, "private": sim.http_url}

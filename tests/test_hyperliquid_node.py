@@ -140,6 +140,77 @@ def test_rejections_carry_the_reason(node, sim):
     assert rej.reason == "Order rejected: venue maintenance"
 
 
+def test_partial_ioc_fills_then_cancels_the_rest_in_that_order(node, sim):
+    sim.set_faults(partial_fill_fraction=0.5, ack_delay_ms=150)
+    _, ask = market(sim)
+    order = submit(node, OrderSide.BUY, "0.02", str(ask * Decimal("1.01")), time_in_force=TimeInForce.IOC)
+    wait_for(lambda: events_for(node, order, "OrderCanceled"), 10, "IOC remainder canceled")
+    fills = events_for(node, order, "OrderFilled")
+    assert [f.last_qty.as_decimal() for f in fills] == [Decimal("0.01")]
+    kinds = [
+        type(e).__name__
+        for e in node.probe.events
+        if getattr(e, "client_order_id", None) == order.client_order_id
+    ]
+    assert kinds.index("OrderFilled") < kinds.index("OrderCanceled")  # never "canceled" before its fill
+    assert status(node, order) == "CANCELED"
+
+
+def test_reduce_only_closes_but_never_opens(node, sim):
+    bid, ask = market(sim)
+    opened = submit(node, OrderSide.BUY, "0.01", str(ask * Decimal("1.01")), time_in_force=TimeInForce.IOC)
+    wait_for(lambda: events_for(node, opened, "OrderFilled"), 10, "open")
+    side, size = positions(node)[BTC]
+    assert side == PositionSide.LONG
+    too_much = submit(
+        node,
+        OrderSide.SELL,
+        str(size + Decimal("1")),
+        str(bid * Decimal("0.99")),
+        time_in_force=TimeInForce.IOC,
+        reduce_only=True,
+    )
+    rej = wait_for(lambda: events_for(node, too_much, "OrderRejected"), 10, "reduce-only reject")[0]
+    assert rej.reason == "Reduce only order would increase position. asset=0"
+    close = submit(
+        node,
+        OrderSide.SELL,
+        "0.01",
+        str(bid * Decimal("0.99")),
+        time_in_force=TimeInForce.IOC,
+        reduce_only=True,
+    )
+    wait_for(lambda: events_for(node, close, "OrderFilled"), 10, "reduce-only close")
+    assert positions(node).get(BTC, (None, size))[1] == size - Decimal("0.01")
+
+
+def test_spot_pair_trades_by_its_at_index_coin(node, sim):
+    from hl_support import HYPE_SPOT
+
+    instrument = node.call(lambda: node.probe.cache.instrument(HYPE_SPOT))
+    assert instrument.raw_symbol.value == "@1" and instrument.quote_currency.code == "USDC"
+    _, ask = market(sim, "HYPE/USDC")
+    order = submit(
+        node,
+        OrderSide.BUY,
+        "1",
+        str(ask * Decimal("1.01")),
+        instrument=HYPE_SPOT,
+        time_in_force=TimeInForce.IOC,
+    )
+    fill = wait_for(lambda: events_for(node, order, "OrderFilled"), 10, "spot fill")[0]
+    assert fill.commission.currency.code == "HYPE"  # spot buys pay the fee in the base token
+    wait_for(
+        lambda: node.call(
+            lambda: node.probe.cache.account_for_venue(HYPE_SPOT.venue).balance_total(
+                instrument.base_currency
+            )
+        ),
+        10,
+        "HYPE balance reported",
+    )
+
+
 def test_funding_tick_gives_a_rate_update_and_a_payment(node, sim):
     if BTC not in positions(node):
         _, ask = market(sim)

@@ -197,3 +197,23 @@ def test_replay_path_follows_recorded_hyperliquid_bbo(shared_data: Path):
     assert seen == mids[1:51]  # the simulator's BTC walks the recorded 2025-09-03 mids
     bid, ask = ex.best_bid_ask("BTC")
     assert bid < mids[50] < ask
+
+
+def test_replay_path_from_a_catalog(tmp_path):
+    from support import PriceStep
+    from support import quotes
+    from support import ts
+    from support import write_catalog
+
+    start = ts("2025-01-01 00:00")
+    steps = [
+        PriceStep(start, Decimal("65000"), Decimal("5")),
+        PriceStep(start + 5 * 60_000_000_000, Decimal("66000"), Decimal("5")),
+    ]
+    data = quotes("BTC-USD-PERP.HYPERLIQUID", start, start + 9 * 60_000_000_000, steps)
+    write_catalog(tmp_path / "cat", ["BTC-USD-PERP.HYPERLIQUID"], data, start)
+    path = ReplayPath.from_catalog(str(tmp_path / "cat"), "BTC-USD-PERP.HYPERLIQUID")
+    mids = [path.mid] + [path.step() for _ in range(9)]
+    assert mids == [Decimal("65000")] * 5 + [Decimal("66000")] * 5
+    path.shift_bps(100)
+    assert path.mid == pytest.approx(Decimal("66660"))

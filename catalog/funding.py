@@ -9,6 +9,7 @@ Decimals are stored as strings so rates and amounts round-trip exactly.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -220,10 +221,8 @@ def register_funding_types() -> None:
         return
     register_arrow(FundingRateUpdate, FUNDING_RATE_SCHEMA, _encode_funding_rates, _decode_funding_rates)
     register_arrow(FundingPayment, FUNDING_PAYMENT_SCHEMA, _encode_funding_payments, _decode_funding_payments)
-    try:
+    with contextlib.suppress(KeyError):  # already registered by an earlier import in this process
         register_serializable_type(FundingPayment, FundingPayment.to_dict, FundingPayment.from_dict)
-    except KeyError:  # already registered by an earlier import in this process
-        pass
     _registered = True
 
 

@@ -556,8 +556,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             )
             return
         result = results[0] if results else None
-        if isinstance(result, dict) and ("resting" in result or "filled" in result):
-            oid = int((result.get("resting") or result.get("filled"))["oid"])
+        placed = (result.get("resting") or result.get("filled")) if isinstance(result, dict) else None
+        if isinstance(placed, dict):
+            oid = int(placed["oid"])
             self._oid_to_coid[oid] = order.client_order_id
             new_id = VenueOrderId(str(oid))
             instrument = self._markets().instrument(order.instrument_id)
@@ -610,10 +611,10 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                     f["fundingRate"],
                 )
         elif channel == "userFundings":
-            msg = s.Decoders.user_fundings_ws.decode(data)
+            fundings = s.Decoders.user_fundings_ws.decode(data)
             self._ws.mark(f"userFundings:{self.user}")
-            for f in msg.fundings:
-                self._apply_funding(f.coin, f.time, f.usdc, f.szi, f.fundingRate)
+            for row in fundings.fundings:
+                self._apply_funding(row.coin, row.time, row.usdc, row.szi, row.fundingRate)
         else:
             self.frame_stats.ignored(f"channel:{channel}")
 

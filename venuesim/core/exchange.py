@@ -174,7 +174,7 @@ class SimExchange:
 
     def open_orders(self, user: str, market: str | None = None) -> list[SimOrder]:
         user = user.lower()
-        out = []
+        out: list[SimOrder] = []
         for m in self.markets.values():
             if market is not None and m.spec.key != market:
                 continue
@@ -374,7 +374,7 @@ class SimExchange:
                     maker_done.append(src)
                 counterparty = src.user
             else:
-                lv = src
+                lv: list[Decimal] = src  # type: ignore[assignment]
                 qty = min(remaining, lv[1])
                 lv[1] -= qty
                 counterparty = MARKET_MAKER
@@ -555,7 +555,8 @@ class SimExchange:
         mid = m.path.mid
         half = spec.half_spread_bps / 10_000
         step = spec.level_spacing_bps / 10_000
-        bids, asks = [], []
+        bids: list[list[Decimal]] = []
+        asks: list[list[Decimal]] = []
         for i in range(spec.depth_levels):
             bpx = spec.round_price(mid * (1 - half - step * i), up=False)
             apx = spec.round_price(mid * (1 + half + step * i), up=True)

@@ -19,6 +19,7 @@ marked in `NONCE_*`/`VAULT_*` constants (duplicate-nonce text as reported in SDK
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -91,7 +92,7 @@ class Authenticator:
         self.auto_accounts = auto_accounts
         self.registry = Registry()
         self._nonces: dict[str, list[int]] = {}
-        self.on_new_user = None  # callback(address) when auto_accounts creates one
+        self.on_new_user: Callable[[str], None] | None = None  # called when auto_accounts creates one
 
     # -- registry --------------------------------------------------------------------------------
     def add_user(self, address: str) -> None:
@@ -157,7 +158,7 @@ class Authenticator:
         return Identity(user=user, signer=signer)
 
     def verify_user_signed(self, action: dict[str, Any], nonce: int, signature: dict[str, Any]) -> Identity:
-        kind = action.get("type")
+        kind = str(action.get("type"))
         primary, types = USER_SIGNED_TYPES[kind]
         message = dict(action)
         # The SDK signs approveAgent with agentName "" and then omits the key when unnamed.

@@ -86,9 +86,9 @@ def price_ok(px: Decimal, max_decimals: int) -> bool:
         return False
     if px == px.to_integral_value():
         return True
-    normalized = px.normalize()
-    decimals = -normalized.as_tuple().exponent
-    sig = len(normalized.as_tuple().digits)
+    t = px.normalize().as_tuple()
+    decimals = -int(t.exponent)
+    sig = len(t.digits)
     return decimals <= max_decimals and sig <= 5
 
 
@@ -723,10 +723,17 @@ class HyperliquidFront(Front):
             if o.reject is Reject.POST_ONLY_WOULD_CROSS:
                 bid, ask = self.exchange.best_bid_ask(m.spec.key)
                 extra = f"{wire.num(bid) if bid else '-'}@{wire.num(ask) if ask else '-'}"
-            return {"error": wire.reject_message(o.reject, m.asset, extra)}
+            return {"error": wire.reject_message(o.reject or Reject.INJECTED, m.asset, extra)}
         if o.status is OrderStatus.OPEN:
             return {"resting": {"oid": o.oid, **cloid}}
-        return {"filled": {"totalSz": wire.num(o.filled), "avgPx": wire.num(o.avg_px), "oid": o.oid, **cloid}}
+        return {
+            "filled": {
+                "totalSz": wire.num(o.filled),
+                "avgPx": wire.num(o.avg_px or o.price),
+                "oid": o.oid,
+                **cloid,
+            }
+        }
 
     def _place(self, user: str, w: dict[str, Any]) -> dict[str, Any]:
         m, o = self._parse_order(w)
@@ -854,7 +861,8 @@ class HyperliquidFront(Front):
             self.exchange.cancel_all(user)
 
     def _act_updateLeverage(self, user: str, action: dict[str, Any]) -> dict[str, Any]:
-        m = self.u.by_asset.get(action.get("asset"))
+        asset = action.get("asset")
+        m = self.u.by_asset.get(asset) if isinstance(asset, int) else None
         if m is None or m.spec.kind != "perp":
             return {"status": "err", "response": f"Invalid asset {action.get('asset')}"}
         try:

@@ -294,7 +294,7 @@ def test_lost_ack_and_throttling_still_yield_exactly_one_order(node, sim):
     venue_orders = sim.call(
         lambda: [o for o in sim.exchange.orders.values() if o.cloid and o.user == ADDRESS]
     )
-    from adapters.hyperliquid.execution import cloid_for
+    from adapters.hyperliquid.orders import cloid_for
 
     assert len([o for o in venue_orders if o.cloid == cloid_for(order.client_order_id)]) == 1
     sim.set_faults(http_error_next=[429, 502], retry_after_secs=0.2)

@@ -131,3 +131,97 @@ def test_instrument_ids_agree_with_the_registry():
 def test_round_price_refuses_non_positive():
     with pytest.raises(PriceRuleError, match="price must be positive"):
         PriceRule(2).round_price(Decimal(0))
+
+
+# -- order wires --------------------------------------------------------------------------------------
+def _factory():
+    from nautilus_trader.common.component import TestClock
+    from nautilus_trader.common.factories import OrderFactory
+    from nautilus_trader.model.identifiers import StrategyId
+    from nautilus_trader.model.identifiers import TraderId
+
+    return OrderFactory(TraderId("T-001"), StrategyId("S-001"), TestClock())
+
+
+def _btc():
+    from adapters.hyperliquid.assets import HlAsset
+
+    return HlAsset(perp_instrument_id("BTC"), "BTC", 0, "", 0, False, 5, "BTC", "USDC")
+
+
+def test_order_wire_fields_key_order_and_cloid():
+    from nautilus_trader.model.enums import OrderSide
+    from nautilus_trader.model.enums import TimeInForce
+    from nautilus_trader.model.objects import Price
+    from nautilus_trader.model.objects import Quantity
+
+    from adapters.hyperliquid.orders import cloid_for
+    from adapters.hyperliquid.orders import order_wire
+
+    f = _factory()
+    order = f.limit(
+        perp_instrument_id("BTC"),
+        OrderSide.SELL,
+        Quantity.from_str("0.01000"),
+        Price.from_str("65000.7"),
+        time_in_force=TimeInForce.IOC,
+    )
+    wire = order_wire(order, _btc())
+    assert list(wire) == ["a", "b", "p", "s", "r", "t", "c"]  # the signed msgpack depends on this order
+    assert wire == {
+        "a": 0,
+        "b": False,
+        "p": "65001",
+        "s": "0.01",
+        "r": False,
+        "t": {"limit": {"tif": "Ioc"}},
+        "c": cloid_for(order.client_order_id),
+    }
+    assert len(wire["c"]) == 34 and cloid_for(order.client_order_id) == wire["c"]  # stable: 0x + 16 bytes
+    post_only = f.limit(
+        perp_instrument_id("BTC"),
+        OrderSide.BUY,
+        Quantity.from_str("0.01000"),
+        Price.from_str("65000.7"),
+        post_only=True,
+    )
+    assert (
+        order_wire(post_only, _btc())["t"] == {"limit": {"tif": "Alo"}}
+        and order_wire(post_only, _btc())["p"] == "65000"
+    )
+
+
+def test_order_wire_refuses_what_the_venue_would_refuse():
+    from nautilus_trader.model.enums import OrderSide
+    from nautilus_trader.model.enums import TimeInForce
+    from nautilus_trader.model.objects import Price
+    from nautilus_trader.model.objects import Quantity
+
+    from adapters.hyperliquid.orders import OrderBuildError
+    from adapters.hyperliquid.orders import order_wire
+
+    f = _factory()
+    iid = perp_instrument_id("BTC")
+    with pytest.raises(OrderBuildError, match="time_in_force FOK is not supported"):
+        order_wire(
+            f.limit(
+                iid,
+                OrderSide.BUY,
+                Quantity.from_str("0.01"),
+                Price.from_str("65000"),
+                time_in_force=TimeInForce.FOK,
+            ),
+            _btc(),
+        )
+    with pytest.raises(OrderBuildError, match="breaks the lot rule of BTC"):
+        order_wire(
+            f.limit(iid, OrderSide.BUY, Quantity.from_str("0.000001"), Price.from_str("65000")), _btc()
+        )
+    with pytest.raises(OrderBuildError, match=r"notional 6\.5000 is below the venue minimum of 10 USDC"):
+        order_wire(f.limit(iid, OrderSide.BUY, Quantity.from_str("0.0001"), Price.from_str("65000")), _btc())
+    reduce = f.limit(
+        iid, OrderSide.SELL, Quantity.from_str("0.0001"), Price.from_str("65000"), reduce_only=True
+    )
+    assert order_wire(reduce, _btc())["r"] is True  # closing dust is allowed below the minimum
+    with pytest.raises(OrderBuildError, match="needs a quote"):
+        order_wire(f.market(iid, OrderSide.BUY, Quantity.from_str("0.01")), _btc())

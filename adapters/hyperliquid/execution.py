@@ -27,27 +27,18 @@ recovers its state.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from decimal import Decimal
 from typing import Any
 
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
-from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import BatchCancelOrders
 from nautilus_trader.execution.messages import CancelAllOrders
 from nautilus_trader.execution.messages import CancelOrder
-from nautilus_trader.execution.messages import GenerateFillReports
-from nautilus_trader.execution.messages import GenerateOrderStatusReport
-from nautilus_trader.execution.messages import GenerateOrderStatusReports
-from nautilus_trader.execution.messages import GeneratePositionStatusReports
 from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.execution.messages import SubmitOrderList
-from nautilus_trader.execution.reports import FillReport
-from nautilus_trader.execution.reports import OrderStatusReport
-from nautilus_trader.execution.reports import PositionStatusReport
 from nautilus_trader.live.execution_client import LiveExecutionClient
 from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
@@ -55,9 +46,7 @@ from nautilus_trader.model.enums import OmsType
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import OrderType
-from nautilus_trader.model.enums import PositionSide
 from nautilus_trader.model.enums import TimeInForce
-from nautilus_trader.model.enums import time_in_force_to_str
 from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import ClientOrderId
@@ -72,28 +61,25 @@ from adapters.common.errors import VenueError
 from adapters.common.frames import FrameStats
 from adapters.common.sequencing import RecentIds
 from adapters.hyperliquid import schemas as s
-from adapters.hyperliquid.assets import HlAsset
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.config import ws_url
 from adapters.hyperliquid.constants import CANCELED_STATUSES
 from adapters.hyperliquid.constants import HYPERLIQUID
 from adapters.hyperliquid.constants import HYPERLIQUID_VENUE
-from adapters.hyperliquid.constants import MIN_ORDER_NOTIONAL
 from adapters.hyperliquid.http import HyperliquidHttpClient
 from adapters.hyperliquid.http import statuses
+from adapters.hyperliquid.orders import OrderBuildError
+from adapters.hyperliquid.orders import cloid_for
+from adapters.hyperliquid.orders import order_wire
 from adapters.hyperliquid.parsing import commission
 from adapters.hyperliquid.parsing import dec
 from adapters.hyperliquid.parsing import ms_to_ns
 from adapters.hyperliquid.parsing import parse_account_balances
-from adapters.hyperliquid.parsing import parse_fill_report
 from adapters.hyperliquid.parsing import parse_funding_payment
-from adapters.hyperliquid.parsing import parse_order_report
-from adapters.hyperliquid.parsing import parse_position_report
 from adapters.hyperliquid.parsing import side
 from adapters.hyperliquid.parsing import trade_id
-from adapters.hyperliquid.pricing import PriceRuleError
-from adapters.hyperliquid.pricing import to_wire
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.reconciliation import ReconciliationReports
 from adapters.hyperliquid.websocket import HyperliquidWebSocket
 from catalog.funding import funding_payment_topic
 
@@ -102,16 +88,7 @@ DAY_MS = 86_400_000
 TERMINAL_WAIT_SECS = 1.0
 
 
-class OrderBuildError(ValueError):
-    """An order the venue would refuse, caught before signing (message names the field)."""
-
-
-def cloid_for(client_order_id: ClientOrderId) -> str:
-    """The venue client order id: 16 bytes derived from the Nautilus id (stable across restarts)."""
-    return "0x" + hashlib.blake2b(client_order_id.value.encode(), digest_size=16).hexdigest()
-
-
-class HyperliquidExecutionClient(LiveExecutionClient):
+class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -236,73 +213,24 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         return self._provider.markets
 
     # -- building orders -------------------------------------------------------------------------
-    def _tif(self, order: Order) -> str:
-        if order.order_type == OrderType.MARKET:
-            return "Ioc"
-        if order.is_post_only:
-            if order.time_in_force != TimeInForce.GTC:
-                raise OrderBuildError("post-only orders must be GTC on Hyperliquid")
-            return "Alo"
-        tif = order.time_in_force
-        if tif == TimeInForce.GTC:
-            return "Gtc"
-        if tif == TimeInForce.IOC:
-            return "Ioc"
-        raise OrderBuildError(
-            f"time_in_force {time_in_force_to_str(tif)} is not supported by Hyperliquid (GTC, IOC, post-only GTC)"
-        )
-
-    def _limit_price(self, order: Order, asset: HlAsset, price: Price | None = None) -> Decimal:
-        rule = asset.rule
-        if order.order_type == OrderType.LIMIT:
-            px = (price or order.price).as_decimal()
-            # Passive rounding: a rounded buy never pays more, a rounded sell never receives less.
-            rounded = rule.round_price(px, "down" if order.side == OrderSide.BUY else "up")
-            if rounded != px:
-                self._log.info(f"{order.client_order_id}: price {px} rounded to {rounded} (venue tick rule)")
-            return rounded
-        if order.order_type == OrderType.MARKET:
-            quote = self._cache.quote_tick(order.instrument_id)
-            if quote is None:
-                raise OrderBuildError(
-                    f"MARKET order on {order.instrument_id} needs a quote (subscribe to quotes first): "
-                    "Hyperliquid has no market orders, they are IOC limits around the quote"
-                )
-            slip = Decimal(self._config.market_order_slippage_bps) / 10_000
-            if order.side == OrderSide.BUY:
-                return rule.round_price(quote.ask_price.as_decimal() * (1 + slip), "up")
-            return rule.round_price(quote.bid_price.as_decimal() * (1 - slip), "down")
-        raise OrderBuildError(f"order type {order.order_type.name} is not supported (LIMIT, MARKET)")
 
     def _order_wire(
         self, order: Order, quantity: Quantity | None = None, price: Price | None = None
     ) -> dict[str, Any]:
         asset = self._markets().asset(order.instrument_id)
-        tif = self._tif(order)
-        sz = (quantity or order.quantity).as_decimal()
-        if not asset.rule.is_valid_size(sz):
-            raise OrderBuildError(
-                f"quantity {sz} breaks the lot rule of {asset.coin} (at most {asset.sz_decimals} decimals)"
-            )
-        try:
-            px = self._limit_price(order, asset, price)
-        except PriceRuleError as e:
-            raise OrderBuildError(f"price: {e}") from None
-        if px * sz < MIN_ORDER_NOTIONAL and not order.is_reduce_only:
-            raise OrderBuildError(
-                f"notional {px * sz} is below the venue minimum of {MIN_ORDER_NOTIONAL} {asset.quote}"
-            )
-        cloid = self._remember(order.client_order_id)
-        # Key order matters: the venue hashes the msgpack of exactly this dict.
-        return {
-            "a": asset.asset,
-            "b": order.side == OrderSide.BUY,
-            "p": to_wire(px),
-            "s": to_wire(sz),
-            "r": order.is_reduce_only,
-            "t": {"limit": {"tif": tif}},
-            "c": cloid,
-        }
+        wire = order_wire(
+            order,
+            asset,
+            quote=self._cache.quote_tick(order.instrument_id),
+            slippage_bps=self._config.market_order_slippage_bps,
+            quantity=quantity,
+            price=price,
+        )
+        self._remember(order.client_order_id)
+        asked = (price or order.price) if order.order_type == OrderType.LIMIT else None
+        if asked is not None and Decimal(wire["p"]) != asked.as_decimal():
+            self._log.info(f"{order.client_order_id}: price {asked} rounded to {wire['p']} (venue tick rule)")
+        return wire
 
     # -- submitting ------------------------------------------------------------------------------
     async def _submit_order(self, command: SubmitOrder) -> None:
@@ -823,131 +751,4 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         for a in self._markets().by_instrument.values():
             if not a.is_spot:
                 out.setdefault(a.dex, a.quote)
-        return out
-
-    # -- reconciliation reports ------------------------------------------------------------------
-    async def generate_order_status_report(
-        self, command: GenerateOrderStatusReport
-    ) -> OrderStatusReport | None:
-        if command.client_order_id is not None:
-            ref: int | str = self._remember(command.client_order_id)
-        elif command.venue_order_id is not None and command.venue_order_id.value.isdigit():
-            ref = int(command.venue_order_id.value)
-        else:
-            self._log.error("Order status report needs a client order id or a numeric venue order id")
-            return None
-        try:
-            reply = await self._http.order_status(self.user, ref)
-        except VenueError as e:
-            self._log.error(f"Cannot query order {ref}: {e.message}")
-            return None
-        if reply.order is None:
-            return None
-        return self._order_report(reply.order.order, reply.order.status, reply.order.statusTimestamp)
-
-    def _order_report(
-        self, info: s.OrderInfo, status: str, status_ts: int | None
-    ) -> OrderStatusReport | None:
-        asset = self._markets().coin(info.coin)
-        if asset is None:
-            return None
-        return parse_order_report(
-            info,
-            status,
-            status_ts,
-            asset,
-            self.account_id,
-            self._clock.timestamp_ns(),
-            self._coid(info.cloid, info.oid),
-        )
-
-    async def generate_order_status_reports(
-        self, command: GenerateOrderStatusReports
-    ) -> list[OrderStatusReport]:
-        reports: dict[int, OrderStatusReport] = {}
-        try:
-            for dex in self._markets().perp_dexs:
-                for info in await self._http.frontend_open_orders(self.user, dex):
-                    r = self._order_report(info, "open", None)
-                    if r is not None:
-                        reports[info.oid] = r
-            if not command.open_only:
-                start_ms = int(command.start.value) // MS if command.start is not None else None
-                for row in await self._http.historical_orders(self.user):
-                    if row.order.oid in reports:
-                        continue
-                    known = self._coid(row.order.cloid, row.order.oid) is not None
-                    recent = start_ms is not None and row.statusTimestamp >= start_ms
-                    # Without a lookback, closed orders are reported only for orders this node knows:
-                    # unknown historical orders would come back as a flood of external orders.
-                    if known or recent:
-                        r = self._order_report(row.order, row.status, row.statusTimestamp)
-                        if r is not None:
-                            reports[row.order.oid] = r
-        except VenueError as e:
-            self._log.error(f"Cannot generate order status reports: {e.message}")
-            return []
-        out = list(reports.values())
-        if command.instrument_id is not None:
-            out = [r for r in out if r.instrument_id == command.instrument_id]
-        return out
-
-    async def generate_fill_reports(self, command: GenerateFillReports) -> list[FillReport]:
-        now_ms = self._clock.timestamp_ns() // MS
-        start_ms = int(command.start.value) // MS if command.start is not None else now_ms - DAY_MS
-        end_ms = int(command.end.value) // MS if command.end is not None else None
-        try:
-            fills = await self._http.user_fills_by_time(self.user, start_ms, end_ms)
-        except VenueError as e:
-            self._log.error(f"Cannot generate fill reports: {e.message}")
-            return []
-        out = []
-        ts_init = self._clock.timestamp_ns()
-        for f in fills:
-            asset = self._markets().coin(f.coin)
-            if asset is None:
-                continue
-            coid = self._coid(f.cloid, f.oid)
-            if command.start is None and coid is None:
-                continue  # no lookback: only fills of orders this node knows
-            report = parse_fill_report(f, asset, self.account_id, ts_init, coid)
-            if command.instrument_id is not None and report.instrument_id != command.instrument_id:
-                continue
-            if command.venue_order_id is not None and report.venue_order_id != command.venue_order_id:
-                continue
-            out.append(report)
-        return out
-
-    async def generate_position_status_reports(
-        self, command: GeneratePositionStatusReports
-    ) -> list[PositionStatusReport]:
-        out: list[PositionStatusReport] = []
-        ts_init = self._clock.timestamp_ns()
-        try:
-            for dex in self._markets().perp_dexs:
-                state = await self._http.clearinghouse_state(self.user, dex)
-                ts = ms_to_ns(state.time) if state.time else ts_init
-                for ap in state.assetPositions:
-                    asset = self._markets().coin(ap.position.coin)
-                    if asset is None:
-                        continue
-                    out.append(parse_position_report(ap.position, asset, self.account_id, ts, ts_init))
-        except VenueError as e:
-            self._log.error(f"Cannot generate position reports: {e.message}")
-            return []
-        if command.instrument_id is not None:
-            out = [r for r in out if r.instrument_id == command.instrument_id]
-            if not out and command.instrument_id in self._markets().by_instrument:
-                asset = self._markets().asset(command.instrument_id)
-                out.append(
-                    PositionStatusReport(
-                        account_id=self.account_id,
-                        instrument_id=command.instrument_id,
-                        position_side=PositionSide.FLAT,
-                        quantity=Quantity(0, asset.size_precision),
-                        report_id=UUID4(),
-                        ts_last=ts_init,
-                        ts_init=ts_init,
-                    )
-                )
         return out

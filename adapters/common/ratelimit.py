@@ -43,7 +43,8 @@ class RateLimiter:
     def __init__(self, quotas: dict[str, Quota]) -> None:
         self._buckets = {name: _Bucket(q) for name, q in quotas.items()}
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self.waited_secs = 0.0  # total time requests spent waiting (exposed for metrics/tests)
 
     def pause(self, seconds: float) -> None:
@@ -54,6 +55,10 @@ class RateLimiter:
         unknown = [n for n in names if n not in self._buckets]
         if unknown:
             raise KeyError(f"unknown rate-limit bucket(s) {unknown} (known: {sorted(self._buckets)})")
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            # one limiter may serve clients across event loops (a restarted node): a lock per loop
+            self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:  # FIFO: a heavy request is not starved by a stream of light ones
             while True:
                 now = time.monotonic()

@@ -21,6 +21,7 @@ from nautilus_trader.live.factories import LiveExecClientFactory
 from adapters.common.credentials import resolve_secret
 from adapters.common.credentials import resolve_setting
 from adapters.common.errors import ConfigurationError
+from adapters.common.ratelimit import RateLimiter
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.config import http_url
@@ -32,11 +33,21 @@ from adapters.hyperliquid.constants import HYPERLIQUID
 from adapters.hyperliquid.data import HyperliquidDataClient
 from adapters.hyperliquid.execution import HyperliquidExecutionClient
 from adapters.hyperliquid.http import HyperliquidHttpClient
+from adapters.hyperliquid.http import default_rate_limiter
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.signing import HyperliquidSigner
 
 _HTTP: dict[tuple, HyperliquidHttpClient] = {}
 _PROVIDERS: dict[tuple, HyperliquidInstrumentProvider] = {}
+_LIMITERS: dict[str, RateLimiter] = {}
+
+
+def get_rate_limiter(base_url: str) -> RateLimiter:
+    """The venue limits REST weight per IP: every client of one node to one URL shares one budget."""
+    limiter = _LIMITERS.get(base_url)
+    if limiter is None:
+        limiter = _LIMITERS[base_url] = default_rate_limiter()
+    return limiter
 
 
 def get_http_client(

@@ -161,9 +161,10 @@ class HyperliquidDataClient(LiveMarketDataClient):
         status = FeedStatus(
             instrument_id, state, stream, reason, self._last_frame_ns.get(instrument_id, 0), now, now
         )
-        self._log.warning(f"{instrument_id} feed {state}: {reason}") if state != LIVE else self._log.info(
-            f"{instrument_id} feed live again ({stream})"
-        )
+        if state == LIVE:
+            self._log.info(f"{instrument_id} feed live again ({stream})")
+        else:
+            self._log.warning(f"{instrument_id} feed {state}: {reason}")
         self._handle_data(CustomData(DataType(FeedStatus), status))
 
     def _on_ws_stale(self, subs: list[WsSubscription]) -> None:

@@ -73,7 +73,7 @@ def test_rate_limiter_makes_heavy_requests_wait_for_their_weight():
         t0 = time.monotonic()
         await limiter.acquire(8)
         await limiter.acquire(8)  # needs 6 more tokens: ~0.6 s
-        assert 0.45 < time.monotonic() - t0 < 1.5
+        assert 0.45 < time.monotonic() - t0 < 5.0
         with pytest.raises(KeyError, match="unknown rate-limit bucket"):
             await limiter.acquire(1, ["nope"])
 

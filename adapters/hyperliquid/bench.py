@@ -67,7 +67,7 @@ async def _capture_frames(ws_url: str, sim, n: int) -> list[str]:
     drain the socket."""
     frames: list[str] = []
     loop = asyncio.get_running_loop()
-    async with websockets.connect(ws_url, max_size=None) as ws:
+    async with websockets.connect(ws_url, max_size=None, close_timeout=0.5) as ws:
         for sub in (
             {"type": "l2Book", "coin": "BTC"},
             {"type": "bbo", "coin": "BTC"},
@@ -75,6 +75,11 @@ async def _capture_frames(ws_url: str, sim, n: int) -> list[str]:
             {"type": "activeAssetCtx", "coin": "BTC"},
         ):
             await ws.send(json.dumps({"method": "subscribe", "subscription": sub}))
+        acks = 0
+        while acks < 4:  # tick only once every stream is subscribed, so all four channels are sampled
+            text = await asyncio.wait_for(ws.recv(), 10)
+            if isinstance(text, str) and "subscriptionResponse" in text:
+                acks += 1
         deadline = time.monotonic() + 120
         while len(frames) < n and time.monotonic() < deadline:
             await loop.run_in_executor(None, sim.tick, None, max(1, min(250, (n - len(frames)) // 3)))

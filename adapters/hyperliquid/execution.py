@@ -141,6 +141,7 @@ class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
         self._accepted: set[ClientOrderId] = set()
         self._closed: set[ClientOrderId] = set()
         self._filled: dict[ClientOrderId, Decimal] = {}
+        self._live_oid: dict[ClientOrderId, int] = {}  # a modify gives the order a new venue id
         self._venue_filled: dict[ClientOrderId, Decimal] = {}  # filled size the venue reported
         self._pending_terminal: dict[ClientOrderId, tuple[str, int]] = {}
         self._terminal_timers: dict[ClientOrderId, asyncio.TimerHandle] = {}
@@ -301,6 +302,7 @@ class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
     def _accept(self, order: Order, oid: int) -> None:
         coid = order.client_order_id
         self._oid_to_coid[oid] = coid
+        self._live_oid.setdefault(coid, oid)
         if coid in self._accepted or coid in self._closed:
             return
         self._accepted.add(coid)
@@ -488,6 +490,7 @@ class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
         if isinstance(placed, dict):
             oid = int(placed["oid"])
             self._oid_to_coid[oid] = order.client_order_id
+            self._live_oid[order.client_order_id] = oid
             new_id = VenueOrderId(str(oid))
             instrument = self._markets().instrument(order.instrument_id)
             self.generate_order_updated(
@@ -562,6 +565,9 @@ class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
             self._accept(order, info.oid)
             self._venue_filled[coid] = orig
         elif status in CANCELED_STATUSES:
+            if self._live_oid.get(coid, info.oid) != info.oid:
+                self.frame_stats.ignored("replaced_order_update")  # the pre-modify order leaving the book
+                return
             self._accept(order, info.oid)
             self._venue_filled[coid] = orig - remaining
             self._terminal(coid, status, update.statusTimestamp)

@@ -80,22 +80,21 @@ def dec(text: str | None, field: str) -> Decimal:
 
 def fixed(text: str | None, precision: int, field: str) -> float:
     """A decimal string as a float for `Price`/`Quantity`, refusing more decimals than `precision`
-    (Nautilus would round silently and misstate the venue's number)."""
-    if text is None:
-        raise MalformedMessageError(f"missing field '{field}'", venue=HYPERLIQUID)
-    dot = text.find(".")
+    (Nautilus would round silently and misstate the venue's number). Hot path: book levels."""
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        what = "missing" if text is None else f"not a number: {text!r}"
+        raise MalformedMessageError(f"field '{field}' is {what}", venue=HYPERLIQUID) from None
+    dot = text.find(".")  # type: ignore[union-attr]
     if dot >= 0:
-        decimals = len(text.rstrip("0")) - dot - 1
+        decimals = len(text.rstrip("0")) - dot - 1  # type: ignore[union-attr]
         if decimals > precision:
             raise MalformedMessageError(
                 f"field '{field}' {text!r} has {decimals} decimals; the instrument allows {precision}",
                 venue=HYPERLIQUID,
             )
-    try:
-        value = float(text)
-    except (ValueError, TypeError):
-        raise MalformedMessageError(f"field '{field}' is not a number: {text!r}", venue=HYPERLIQUID) from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if value - value != 0:  # inf or nan
         raise MalformedMessageError(f"field '{field}' is not finite: {text!r}", venue=HYPERLIQUID)
     return value
 

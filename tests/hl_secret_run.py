@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hl_support import ADDRESS
 from hl_support import AGENT_KEY
 from hl_support import BTC
+from hl_support import KEY
 from hl_support import NodeHarness
 from hl_support import ProbeConfig
 from hl_support import limit
@@ -59,6 +60,14 @@ def main() -> None:
             sim.settle_funding("BTC", "0.0001")
             wait_for(lambda: h.probe.data, 10, "funding payment")
             print("CLIENT", repr(h.exec_client), repr(h.exec_client._http), repr(h.exec_client._http.signer))
+        explicit = node_config(sim, key=KEY)  # a key passed in the config rather than the environment
+        explicit = explicit.__class__(
+            **{**{f: getattr(explicit, f) for f in explicit.__struct_fields__}, "logging": config.logging}
+        )
+        print("CONFIG", repr(explicit))
+        with NodeHarness(explicit, ProbeConfig(quotes=[str(BTC)])) as h:
+            wait_for(lambda: h.probe.quotes, 10, "quotes")
+            print("CLIENT", repr(h.exec_client), repr(h.exec_client._http.signer))
         for bad in ("0x" + "zz" * 32, AGENT_KEY[:-2]):
             try:
                 build_signer(HyperliquidExecClientConfig(testnet=True, private_key=bad))

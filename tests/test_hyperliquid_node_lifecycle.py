@@ -110,8 +110,10 @@ def test_the_key_never_appears_in_debug_logs_reprs_or_errors():
     assert proc.returncode == 0 and "DONE" in proc.stdout, output[-3000:]
     assert "[DEBUG]" in output and "OrderFilled" in output and "Reconnected" in output and "Funding" in output
     assert "ERROR ConfigurationError" in output
-    for form in (AGENT_KEY, AGENT_KEY[2:], AGENT_KEY[2:].upper(), AGENT_KEY[:-2], AGENT_KEY[2:-2]):
-        assert form not in output
+    for key in (AGENT_KEY, KEY):
+        for form in (key, key[2:], key[2:].upper(), key[:-2], key[2:-2]):
+            assert form not in output
+    assert "private_key=***" in output
 
 
 def test_explicit_key_is_redacted_from_config_and_client_reprs(sim, capfd):

@@ -18,7 +18,9 @@ from typing import Any
 BENCH_ROOT = Path("var/bench")
 
 # venue -> "module:function(args) -> dict" for `arb bench adapter <venue>`
-BENCH_ADAPTERS: dict[str, str] = {}
+BENCH_ADAPTERS: dict[str, str] = {
+    "hyperliquid": "adapters.hyperliquid.bench:run",
+}
 
 
 def add_parser(sub) -> None:

@@ -141,7 +141,7 @@ class BybitFront(StreamApi):
         return {
             "ws": self.ws_urls(),
             "keys": {k.key: {"uid": k.uid, "trade": k.trade} for k in self.auth.keys.values()},
-            "markets": {m.key: f"{m.symbol}-{m.category.upper()}.BYBIT" for m in self.u.markets},
+            "instrument_ids": {m.key: f"{m.symbol}-{m.category.upper()}.BYBIT" for m in self.u.markets},
             "rejected_by_rate_limit": self.rejected_by_limit,
         }
 

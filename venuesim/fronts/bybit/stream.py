@@ -56,7 +56,7 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-@dataclass
+@dataclass(eq=False)  # a connection is itself: hashed by identity
 class Conn:
     sock: FaultySocket
     kind: str  # "spot" | "linear" | "private" | "trade"

@@ -137,12 +137,14 @@ def signed(sim, method: str, path: str, params: dict[str, Any], key: str = KEY, 
            ts: int | None = None, recv: int = 5000) -> dict[str, Any]:  # fmt: skip
     """A REST request signed the way the venue specifies (a plain client, not one of the SDKs)."""
     stamp = str(ts if ts is not None else int(time.time() * 1000))
-    if method == "GET":
-        payload = "&".join(f"{k}={v}" for k, v in params.items())
-    else:
-        payload = json.dumps(params)
+    payload = "&".join(f"{k}={v}" for k, v in params.items()) if method == "GET" else json.dumps(params)
     sig = hmac.new(secret.encode(), f"{stamp}{key}{recv}{payload}".encode(), hashlib.sha256).hexdigest()
-    headers = {"X-BAPI-API-KEY": key, "X-BAPI-TIMESTAMP": stamp, "X-BAPI-RECV-WINDOW": str(recv), "X-BAPI-SIGN": sig}
+    headers = {
+        "X-BAPI-API-KEY": key,
+        "X-BAPI-TIMESTAMP": stamp,
+        "X-BAPI-RECV-WINDOW": str(recv),
+        "X-BAPI-SIGN": sig,
+    }
     if method == "GET":
         r = requests.get(f"{sim.http_url}{path}?{payload}", headers=headers, timeout=5)
     else:

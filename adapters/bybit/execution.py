@@ -20,8 +20,10 @@ subclass adds:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
+import msgspec
 from nautilus_trader.adapters.bybit.common.enums import BybitExecType
 from nautilus_trader.adapters.bybit.common.enums import BybitProductType
 from nautilus_trader.adapters.bybit.common.enums import BybitStopOrderType
@@ -38,12 +40,18 @@ from nautilus_trader.execution.messages import GenerateOrderStatusReport
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.objects import Currency
 
+from adapters.bybit.compat import normalize_wallet_message
 from adapters.bybit.config import BybitArbExecClientConfig
 from adapters.bybit.funding import funding_from_execution
 from adapters.common.sequencing import RecentIds
 from catalog.funding import funding_payment_topic
 
-FILL_TYPES = (BybitExecType.TRADE, BybitExecType.ADL_TRADE, BybitExecType.BUST_TRADE, BybitExecType.BLOCK_TRADE)
+FILL_TYPES = (
+    BybitExecType.TRADE,
+    BybitExecType.ADL_TRADE,
+    BybitExecType.BUST_TRADE,
+    BybitExecType.BLOCK_TRADE,
+)
 PAGE = 100
 CLOSED = (OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED)  # fills come from executions
 
@@ -121,7 +129,9 @@ class BybitArbExecutionClient(BybitExecutionClient):
         if self._funding_lookback_ms:
             await self._recover("funding lookback")
         if self._funding_poll_secs:
-            self._poll_task = self.create_task(self._poll(self._funding_poll_secs), log_msg="bybit_funding_poll")
+            self._poll_task = self.create_task(
+                self._poll(self._funding_poll_secs), log_msg="bybit_funding_poll"
+            )
 
     async def _disconnect(self) -> None:
         for task in (self._poll_task, self._recovery_task):
@@ -143,7 +153,9 @@ class BybitArbExecutionClient(BybitExecutionClient):
 
     def _schedule_recovery(self, reason: str) -> None:
         if self._recovery_task is None or self._recovery_task.done():
-            self._recovery_task = self.create_task(self._recover(reason), log_msg=f"bybit_recovery ({reason})")
+            self._recovery_task = self.create_task(
+                self._recover(reason), log_msg=f"bybit_recovery ({reason})"
+            )
 
     # -- stream ---------------------------------------------------------------------------------------
     def _handle_ws_message_private(self, raw: bytes) -> None:
@@ -155,6 +167,11 @@ class BybitArbExecutionClient(BybitExecutionClient):
             self._schedule_recovery("unreadable private frame")
             return
         super()._handle_ws_message_private(raw)
+
+    def _handle_account_wallet_update(self, raw: bytes) -> None:
+        with contextlib.suppress(msgspec.DecodeError):  # the built-in reports an unreadable frame
+            raw = normalize_wallet_message(raw)
+        super()._handle_account_wallet_update(raw)
 
     def _process_execution(self, execution: BybitWsAccountExecution | BybitWsAccountExecutionFast) -> None:
         self._last_exec_ms = max(self._last_exec_ms, int(execution.execTime))
@@ -170,7 +187,9 @@ class BybitArbExecutionClient(BybitExecutionClient):
             return  # already applied (stream and REST recovery both saw it)
         super()._process_execution(execution)
 
-    def _publish_funding(self, row: BybitWsAccountExecution | BybitExecution, category: BybitProductType) -> None:
+    def _publish_funding(
+        self, row: BybitWsAccountExecution | BybitExecution, category: BybitProductType
+    ) -> None:
         if int(row.execTime) < self._since_ms or not self._published.add(row.execId):
             return
         instrument_id = BybitSymbol(f"{row.symbol}-{category.value.upper()}").to_instrument_id()

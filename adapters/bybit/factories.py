@@ -14,7 +14,6 @@ from nautilus_trader.adapters.bybit.common.enums import BybitProductType
 from nautilus_trader.adapters.bybit.common.urls import get_ws_base_url_private
 from nautilus_trader.adapters.bybit.common.urls import get_ws_base_url_public
 from nautilus_trader.adapters.bybit.common.urls import get_ws_base_url_trade
-from nautilus_trader.adapters.bybit.factories import get_bybit_http_client
 from nautilus_trader.adapters.bybit.factories import get_bybit_instrument_provider
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
@@ -26,6 +25,7 @@ from adapters.bybit.config import BybitArbDataClientConfig
 from adapters.bybit.config import BybitArbExecClientConfig
 from adapters.bybit.data import BybitArbDataClient
 from adapters.bybit.execution import BybitArbExecutionClient
+from adapters.bybit.http import get_http_client
 
 
 def public_ws_urls(config: BybitArbDataClientConfig, product_types: list[BybitProductType]) -> dict:
@@ -46,7 +46,7 @@ class BybitArbLiveDataClientFactory(LiveDataClientFactory):
         clock: LiveClock,
     ) -> BybitArbDataClient:
         product_types = list(config.product_types or BYBIT_ALL_PRODUCTS)
-        client = get_bybit_http_client(
+        client = get_http_client(
             clock=clock,
             key=config.api_key,
             secret=config.api_secret,
@@ -85,7 +85,7 @@ class BybitArbLiveExecClientFactory(LiveExecClientFactory):
         cache: Cache,
         clock: LiveClock,
     ) -> BybitArbExecutionClient:
-        client = get_bybit_http_client(
+        client = get_http_client(
             clock=clock,
             key=config.api_key,
             secret=config.api_secret,

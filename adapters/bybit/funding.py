@@ -34,9 +34,13 @@ def _dec(value: Any, field: str) -> Decimal:
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise MalformedMessageError(f"funding record: field '{field}' is not a number: {value!r}", venue="BYBIT") from None
+        raise MalformedMessageError(
+            f"funding record: field '{field}' is not a number: {value!r}", venue="BYBIT"
+        ) from None
     if not d.is_finite():
-        raise MalformedMessageError(f"funding record: field '{field}' is not a number: {value!r}", venue="BYBIT")
+        raise MalformedMessageError(
+            f"funding record: field '{field}' is not a number: {value!r}", venue="BYBIT"
+        )
     return d
 
 
@@ -45,7 +49,9 @@ def _sign(side: str) -> Decimal:
         return Decimal(1)
     if side == "Sell":
         return Decimal(-1)
-    raise MalformedMessageError(f"funding record: field 'side' must be Buy or Sell, got {side!r}", venue="BYBIT")
+    raise MalformedMessageError(
+        f"funding record: field 'side' must be Buy or Sell, got {side!r}", venue="BYBIT"
+    )
 
 
 def funding_from_execution(
@@ -77,7 +83,9 @@ def funding_from_transaction(
     record: dict[str, Any], instrument_id: InstrumentId, currency: Currency, ts_init: int
 ) -> FundingPayment:
     if record.get("type") != "SETTLEMENT":
-        raise MalformedMessageError(f"transaction-log entry {record.get('id')!r} is not a SETTLEMENT", venue="BYBIT")
+        raise MalformedMessageError(
+            f"transaction-log entry {record.get('id')!r} is not a SETTLEMENT", venue="BYBIT"
+        )
     sign = _sign(str(record.get("side")))
     return FundingPayment(
         instrument_id=instrument_id,

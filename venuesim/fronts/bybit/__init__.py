@@ -64,13 +64,13 @@ def create(
 ) -> VenueSim:
     """A Bybit simulator (not started: `await sim.start()` or run it in a `SimThread`).
 
-    `markets`: [{"symbol", "category": "spot"|"linear", "tick", "qty_step", "min_qty", "min_notional",
-    "price", "funding_interval_min", "maker_fee", "taker_fee", ...}]; default: the registry's Bybit
-    markets. `accounts`: [{"uid", "api_key", "api_secret", "trade"?, "coins"?: {coin: amount}}]; an
-    account without "coins" gets `default_collateral` USDT. A linear perp whose base also trades spot follows the spot price with a mean-reverting basis
-(`basis_noise_bps`, `basis_reversion` per market). `history_days` of candles and funding
-    are served from before the start. `public_limit`/`public_window_ms`/`ban_ms`: the per-IP limit of
-    public endpoints (over it: HTTP 403 and a ban)."""
+        `markets`: [{"symbol", "category": "spot"|"linear", "tick", "qty_step", "min_qty", "min_notional",
+        "price", "funding_interval_min", "maker_fee", "taker_fee", ...}]; default: the registry's Bybit
+        markets. `accounts`: [{"uid", "api_key", "api_secret", "trade"?, "coins"?: {coin: amount}}]; an
+        account without "coins" gets `default_collateral` USDT. A linear perp whose base also trades spot follows the spot price with a mean-reverting basis
+    (`basis_noise_bps`, `basis_reversion` per market). `history_days` of candles and funding
+        are served from before the start. `public_limit`/`public_window_ms`/`ban_ms`: the per-IP limit of
+        public endpoints (over it: HTTP 403 and a ban)."""
     if auto_accounts:
         raise ValueError("auto_accounts is not available on bybit: give accounts with api_key/api_secret")
     universe = build_universe(markets)

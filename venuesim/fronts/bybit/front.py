@@ -154,7 +154,12 @@ class BybitFront(StreamApi):
         if body.get("api_key"):
             self.add_key(body["api_key"], body["api_secret"], uid, bool(body.get("trade", True)))
         coins = body.get("coins")
-        if coins is None and "collateral" not in body and "spot" not in body and not self.acct.account(uid).spot:
+        if (
+            coins is None
+            and "collateral" not in body
+            and "spot" not in body
+            and not self.acct.account(uid).spot
+        ):
             coins = {SETTLE_COIN: str(self.default_collateral)}
         for source in (coins or {}, body.get("spot") or {}, body.get("collateral") or {}):
             for coin, amount in source.items():
@@ -218,7 +223,7 @@ class BybitFront(StreamApi):
         return limit, headers
 
     async def _serve_private(self, request: web.Request) -> web.StreamResponse:
-        method, handler, is_action = self._private[request.path]
+        _, handler, is_action = self._private[request.path]
         if request.method == "GET":
             payload, params = self._query(request)
         else:

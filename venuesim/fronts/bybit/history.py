@@ -104,7 +104,9 @@ class MarketHistory:
             v = Decimal(repr(base_volume * rng.lognormvariate(0.0, 0.5))).quantize(m.qty_step)
             t0 = self.start_ms - (self.minutes - i) * MINUTE
             oq, cq, hq, lq = (self._q(m, x) for x in (o, c, h, low))
-            out.append(Candle(t0, oq, max(hq, oq, cq), min(lq, oq, cq), cq, v, (v * cq).quantize(Decimal("0.0001"))))
+            out.append(
+                Candle(t0, oq, max(hq, oq, cq), min(lq, oq, cq), cq, v, (v * cq).quantize(Decimal("0.0001")))
+            )
         self._minutes[m.key] = out
         return out
 

@@ -106,7 +106,9 @@ class MarketApi(FrontState):
             "ask1Size": m.qty(asks[0][1]) if asks else "",
             "lastPrice": m.px(last),
             "prevPrice24h": m.px(prev24),
-            "price24hPcnt": fmt(((last / prev24) - 1).quantize(Decimal("0.000001")) if prev24 else Decimal(0)),
+            "price24hPcnt": fmt(
+                ((last / prev24) - 1).quantize(Decimal("0.000001")) if prev24 else Decimal(0)
+            ),
             "highPrice24h": m.px(max(high, last)),
             "lowPrice24h": m.px(min(low, last)),
             "turnover24h": fmt(turnover.quantize(Decimal("0.0001"))),
@@ -142,7 +144,9 @@ class MarketApi(FrontState):
         if params.get("symbol"):
             markets = [self.market(params, category)]
         else:
-            markets = [m for m in self.u.of(category) if not params.get("baseCoin") or m.base == params["baseCoin"]]
+            markets = [
+                m for m in self.u.of(category) if not params.get("baseCoin") or m.base == params["baseCoin"]
+            ]
         return {"category": category, "list": [self.ticker(m) for m in markets]}
 
     def book_levels(self, m: BybitMarket, depth: int) -> tuple[list[list[str]], list[list[str]]]:

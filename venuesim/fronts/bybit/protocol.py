@@ -92,7 +92,9 @@ def param_error(detail: str) -> BybitError:
     return BybitError(PARAM_ERROR, detail=detail)
 
 
-def envelope(result: Any, code: int = 0, msg: str = "OK", ext: dict[str, Any] | None = None) -> dict[str, Any]:
+def envelope(
+    result: Any, code: int = 0, msg: str = "OK", ext: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {"retCode": code, "retMsg": msg, "result": result, "retExtInfo": ext or {}, "time": now_ms()}
 
 

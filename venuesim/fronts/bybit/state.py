@@ -238,7 +238,7 @@ class FrontState(Front):
         price: Decimal, funding: Decimal, fee: Decimal, cash_flow: Decimal, change: Decimal,
         fee_rate: Decimal, trade: str, order_id: str, link_id: str,
     ) -> None:  # fmt: skip
-        balance = self.acct.account(uid).spot.get(m.quote if not m.is_spot else m.quote, ZERO)
+        balance = self.acct.account(uid).spot.get(m.quote, ZERO)
         tx = Transaction(
             uid=uid, id=f"{next(self._tx_ids)}", market=m, type=kind, side=side, time_ms=t, qty=qty,
             size=size, currency=m.quote, trade_price=price, funding=funding, fee=fee, cash_flow=cash_flow,

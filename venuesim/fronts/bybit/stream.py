@@ -108,7 +108,9 @@ class StreamApi(TradeApi):
                 except json.JSONDecodeError:
                     msg = None
                 if not isinstance(msg, dict):
-                    self._reply(conn, {"success": False, "ret_msg": f"Invalid message: {text[:100]}", "op": ""})
+                    self._reply(
+                        conn, {"success": False, "ret_msg": f"Invalid message: {text[:100]}", "op": ""}
+                    )
                     continue
                 if kind == "trade":
                     await self._on_trade(conn, msg)
@@ -144,7 +146,9 @@ class StreamApi(TradeApi):
             if conn.kind == "private":
                 self._reply(conn, {**rid, "op": "pong", "args": [str(now_ms())], "conn_id": conn.conn_id})
             else:
-                self._reply(conn, {"success": True, "ret_msg": "pong", "conn_id": conn.conn_id, **rid, "op": "ping"})
+                self._reply(
+                    conn, {"success": True, "ret_msg": "pong", "conn_id": conn.conn_id, **rid, "op": "ping"}
+                )
             return
         if op == "auth":
             if conn.kind != "private":
@@ -204,10 +208,18 @@ class StreamApi(TradeApi):
                 return True
             if topic.startswith("execution.fast."):
                 return topic.rsplit(".", 1)[1] in ("spot", "linear", "inverse", "option")
-            return base in PRIVATE_TOPICS and base != "wallet" and category in ("spot", "linear", "inverse", "option")
+            return (
+                base in PRIVATE_TOPICS
+                and base != "wallet"
+                and category in ("spot", "linear", "inverse", "option")
+            )
         parts = topic.split(".")
         if parts[0] == "orderbook" and len(parts) == 3:
-            return parts[1].isdigit() and int(parts[1]) in BOOK_DEPTHS[kind] and self.u.get(kind, parts[2]) is not None
+            return (
+                parts[1].isdigit()
+                and int(parts[1]) in BOOK_DEPTHS[kind]
+                and self.u.get(kind, parts[2]) is not None
+            )
         if parts[0] in ("publicTrade", "tickers") and len(parts) == 2:
             return self.u.get(kind, parts[1]) is not None
         if parts[0] == "kline" and len(parts) == 3:
@@ -227,7 +239,10 @@ class StreamApi(TradeApi):
         elif parts[0] == "tickers":
             ticker = self.ticker(m)
             self._tickers[f"{conn.kind}|{topic}"] = ticker
-            self._send(conn, {"topic": topic, "type": "snapshot", "data": ticker, "cs": self.next_seq(), "ts": now_ms()})
+            self._send(
+                conn,
+                {"topic": topic, "type": "snapshot", "data": ticker, "cs": self.next_seq(), "ts": now_ms()},
+            )
         elif parts[0] == "kline":
             candle = self._kline_now(m, parts[1])
             self._send(conn, {"topic": topic, "data": [candle], "ts": now_ms(), "type": "snapshot"})
@@ -278,7 +293,9 @@ class StreamApi(TradeApi):
             bt = self._book_topics[key] = BookTopic(m, depth)
         return bt
 
-    def _book_frame(self, bt: BookTopic, kind: str, bids: dict[str, str], asks: dict[str, str]) -> dict[str, Any]:
+    def _book_frame(
+        self, bt: BookTopic, kind: str, bids: dict[str, str], asks: dict[str, str]
+    ) -> dict[str, Any]:
         m = bt.market
         t = now_ms()
         order = sorted(bids, key=lambda px: -float(px)), sorted(asks, key=float)
@@ -323,11 +340,16 @@ class StreamApi(TradeApi):
             return
         self._tickers[key] = ticker
         if m.is_spot or last is None:
-            self._push(key, {"topic": topic, "ts": now_ms(), "type": "snapshot", "cs": self.next_seq(), "data": ticker})
+            self._push(
+                key,
+                {"topic": topic, "ts": now_ms(), "type": "snapshot", "cs": self.next_seq(), "data": ticker},
+            )
             return
         delta = {k: v for k, v in ticker.items() if last.get(k) != v}
         delta["symbol"] = m.symbol
-        self._push(key, {"topic": topic, "type": "delta", "data": delta, "cs": self.next_seq(), "ts": now_ms()})
+        self._push(
+            key, {"topic": topic, "type": "delta", "data": delta, "cs": self.next_seq(), "ts": now_ms()}
+        )
 
     def _kline_now(self, m: BybitMarket, interval: str, start: int | None = None) -> dict[str, Any]:
         t = now_ms()
@@ -381,26 +403,49 @@ class StreamApi(TradeApi):
         op = msg.get("op")
         req_id = msg.get("reqId")
         if op == "ping":
-            self._reply(conn, {"op": "pong", "args": [str(now_ms())], "connId": conn.conn_id, **({"reqId": req_id} if req_id else {})})
+            self._reply(
+                conn,
+                {
+                    "op": "pong",
+                    "args": [str(now_ms())],
+                    "connId": conn.conn_id,
+                    **({"reqId": req_id} if req_id else {}),
+                },
+            )
             return
         if op == "auth":
             if conn.uid is not None:
-                self._reply(conn, {"retCode": 20001, "retMsg": "Repeat auth", "op": "auth", "connId": conn.conn_id})
+                self._reply(
+                    conn, {"retCode": 20001, "retMsg": "Repeat auth", "op": "auth", "connId": conn.conn_id}
+                )
                 return
             try:
                 conn.uid = self.auth.verify_ws(msg.get("args")).uid
             except ValueError as e:
-                self._reply(conn, {"retCode": 10004 if "sign" in str(e) else 10003, "retMsg": str(e), "op": "auth", "connId": conn.conn_id})
+                self._reply(
+                    conn,
+                    {
+                        "retCode": 10004 if "sign" in str(e) else 10003,
+                        "retMsg": str(e),
+                        "op": "auth",
+                        "connId": conn.conn_id,
+                    },
+                )
                 return
             self._reply(conn, {"retCode": 0, "retMsg": "OK", "op": "auth", "connId": conn.conn_id})
             return
         spec = TRADE_OPS.get(str(op))
         base: dict[str, Any] = {"reqId": req_id, "op": op, "connId": conn.conn_id}
         if spec is None:
-            self._reply(conn, {**base, "retCode": 10404, "retMsg": f"Invalid op: {op}", "data": {}, "retExtInfo": {}})
+            self._reply(
+                conn, {**base, "retCode": 10404, "retMsg": f"Invalid op: {op}", "data": {}, "retExtInfo": {}}
+            )
             return
         if conn.uid is None:
-            self._reply(conn, {**base, "retCode": 10003, "retMsg": "Request not authorized", "data": {}, "retExtInfo": {}})
+            self._reply(
+                conn,
+                {**base, "retCode": 10003, "retMsg": "Request not authorized", "data": {}, "retExtInfo": {}},
+            )
             return
         header = msg.get("header") or {}
         ext: dict[str, Any] = {}
@@ -416,7 +461,9 @@ class StreamApi(TradeApi):
                 raise BybitError(10005)
             kind, action = spec
             if kind == "single":
-                fn = {"create": self.create_order, "amend": self.amend_order, "cancel": self.cancel_order}[action]
+                fn = {"create": self.create_order, "amend": self.amend_order, "cancel": self.cancel_order}[
+                    action
+                ]
                 data: dict[str, Any] = fn(conn.uid, args[0])
             else:
                 data, ext = self.batch(conn.uid, args[0], action)

@@ -129,20 +129,26 @@ class TradeApi(MarketApi):
         if tif == "FOK" and self._fillable(uid, m, side_, price) < qty:
             core = SimOrder(0, uid, m.key, side_, price, qty, qty, Tif.IOC, reduce_only, None, now_ms())
             core.status, core.status_timestamp = OrderStatus.CANCELED, now_ms()
-            view = self._register(uid, m, link, side, order_type, tif, price, qty, reduce_only, core, market_unit)
+            view = self._register(
+                uid, m, link, side, order_type, tif, price, qty, reduce_only, core, market_unit
+            )
             view.reject_reason = p.EC_FOK_NOT_FILLED
             self.handle_view_change(view)
             return {"orderId": view.order_id, "orderLinkId": link}
         with self.capturing() as events:
             result = self.exchange.place(uid, m.key, side_, price, qty, CORE_TIF[tif], reduce_only, None)
         self._refuse_if_unaffordable(m, result, events)
-        view = self._register(uid, m, link, side, order_type, tif, price, qty, reduce_only, result.order, market_unit)
+        view = self._register(
+            uid, m, link, side, order_type, tif, price, qty, reduce_only, result.order, market_unit
+        )
         for event in events:
             self.handle(event)
         self.handle_view_change(view)
         return {"orderId": view.order_id, "orderLinkId": link}
 
-    def _register(self, uid, m, link, side, order_type, tif, price, qty, reduce_only, core, market_unit) -> BybitOrder:
+    def _register(
+        self, uid, m, link, side, order_type, tif, price, qty, reduce_only, core, market_unit
+    ) -> BybitOrder:
         st = self.exchange.market(m.key)
         t = now_ms()
         view = BybitOrder(
@@ -262,9 +268,13 @@ class TradeApi(MarketApi):
             if params.get(name) not in (None, "", "0", 0):
                 raise param_error(f"{name}: venuesim does not simulate conditional or TP/SL orders")
         qty = parse_decimal(params["qty"], "qty") if params.get("qty") not in (None, "") else view.qty
-        price = parse_decimal(params["price"], "price") if params.get("price") not in (None, "") else view.price
+        price = (
+            parse_decimal(params["price"], "price") if params.get("price") not in (None, "") else view.price
+        )
         if qty == view.qty and price == view.price:
-            raise BybitError(NOT_MODIFIED, "The order remains unchanged as the parameters entered match the existing ones.")
+            raise BybitError(
+                NOT_MODIFIED, "The order remains unchanged as the parameters entered match the existing ones."
+            )
         if not m.on_tick(price):
             raise param_error(f"price {fmt(price)} is not a multiple of tickSize {fmt(m.tick)}")
         if not m.on_step(qty):
@@ -288,7 +298,9 @@ class TradeApi(MarketApi):
             if extra > 0 and extra > self.acct.available(uid, SETTLE_COIN):
                 raise BybitError(p.INSUFFICIENT_AVAILABLE)
         with self.capturing() as events:
-            result = self.exchange.modify(uid, old.oid, side, price, remaining, old.tif, view.reduce_only, None)
+            result = self.exchange.modify(
+                uid, old.oid, side, price, remaining, old.tif, view.reduce_only, None
+            )
         if result is None:
             raise BybitError(p.ORDER_NOT_EXISTS if not m.is_spot else p.SPOT_ORDER_NOT_EXISTS)
         view.prior_filled += old.filled
@@ -333,7 +345,11 @@ class TradeApi(MarketApi):
             vm = view.market
             if view.uid != uid or vm.category != category or not view.is_open:
                 continue
-            if (symbol and vm.symbol != symbol) or (base and vm.base != base) or (settle and vm.quote != settle):
+            if (
+                (symbol and vm.symbol != symbol)
+                or (base and vm.base != base)
+                or (settle and vm.quote != settle)
+            ):
                 continue
             self._cancel(uid, view)
             done.append({"orderId": view.order_id, "orderLinkId": view.link_id})
@@ -392,12 +408,18 @@ class TradeApi(MarketApi):
 
     def get_open_orders(self, uid: str, params: dict[str, Any]) -> dict[str, Any]:
         category = self.category(params)
-        if category == "linear" and not any(params.get(k) for k in ("symbol", "baseCoin", "settleCoin", "orderId", "orderLinkId")):
+        if category == "linear" and not any(
+            params.get(k) for k in ("symbol", "baseCoin", "settleCoin", "orderId", "orderLinkId")
+        ):
             raise param_error("symbol, baseCoin or settleCoin is required for linear")
         category, views = self._orders_for(uid, params)
         if not (params.get("orderId") or params.get("orderLinkId")):
             open_only = parse_int(params.get("openOnly"), "openOnly", 0)
-            views = [v for v in views if v.is_open] if open_only == 0 else [v for v in views if not v.is_open][:500]
+            views = (
+                [v for v in views if v.is_open]
+                if open_only == 0
+                else [v for v in views if not v.is_open][:500]
+            )
         page, cursor = self._page(views, params, 20, 50)
         return {"category": category, "list": [v.record() for v in page], "nextPageCursor": cursor}
 

@@ -25,7 +25,10 @@ SETTLE_COIN = "USDT"
 LAUNCH_TIME_MS = 1_584_230_400_000  # listed long ago: 2020-03-15
 START_PRICES = {"BTC": "65000", "ETH": "3500", "SOL": "150", "NVDA": "180", "XRP": "0.6"}
 # Linear fees in the registry are base-tier; keep the venue's defaults when a market gives none.
-DEFAULT_FEES = {"linear": (Decimal("0.0002"), Decimal("0.00055")), "spot": (Decimal("0.001"), Decimal("0.001"))}
+DEFAULT_FEES = {
+    "linear": (Decimal("0.0002"), Decimal("0.00055")),
+    "spot": (Decimal("0.001"), Decimal("0.001")),
+}
 
 
 @dataclass

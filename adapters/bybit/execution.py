@@ -14,7 +14,9 @@ subclass adds:
   applied exactly once, by `execId`; funding is published) and the status of every order the cache
   thinks is open (a cancel that happened during the gap is applied).
 - fill reports for reconciliation leave out funding and settlement rows (`/v5/execution/list`
-  returns them among the trades; the built-in would report them as fills).
+  returns them among the trades; the built-in would report them as fills), and order reports leave
+  out orders Nautilus has no type for (position TP/SL made on the venue: the built-in would fail the
+  whole query on one of them).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import contextlib
 from typing import Any
 
 import msgspec
+from nautilus_trader.adapters.bybit.common.enums import BybitEnumParser
 from nautilus_trader.adapters.bybit.common.enums import BybitExecType
 from nautilus_trader.adapters.bybit.common.enums import BybitProductType
 from nautilus_trader.adapters.bybit.common.enums import BybitStopOrderType
@@ -32,9 +35,11 @@ from nautilus_trader.adapters.bybit.endpoints.trade.trade_history import BybitTr
 from nautilus_trader.adapters.bybit.execution import BybitExecutionClient
 from nautilus_trader.adapters.bybit.http.account import BybitAccountHttpAPI
 from nautilus_trader.adapters.bybit.http.errors import BybitError
+from nautilus_trader.adapters.bybit.schemas.order import BybitOrder
 from nautilus_trader.adapters.bybit.schemas.trade import BybitExecution
 from nautilus_trader.adapters.bybit.schemas.ws import BybitWsAccountExecution
 from nautilus_trader.adapters.bybit.schemas.ws import BybitWsAccountExecutionFast
+from nautilus_trader.common.component import Logger
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
 from nautilus_trader.model.enums import OrderStatus
@@ -56,8 +61,42 @@ PAGE = 100
 CLOSED = (OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED)  # fills come from executions
 
 
+_ORDER_TYPES = BybitEnumParser().bybit_to_nautilus_order_type
+_log = Logger("BybitArbAccountHttpAPI")
+
+
+def representable(order: Any) -> bool:
+    """Whether the built-in can turn this venue order into a Nautilus order type: position TP/SL
+    orders (`stopOrderType` TakeProfit/StopLoss/...) made outside Nautilus cannot, and one such
+    order would fail a whole reconciliation query."""
+    return (order.orderType, order.stopOrderType, order.side, order.triggerDirection) in _ORDER_TYPES
+
+
+def _representable_only(orders: list[BybitOrder]) -> list[BybitOrder]:
+    kept = [o for o in orders if representable(o)]
+    for o in orders:
+        if not representable(o):
+            _log.warning(
+                f"Order {o.orderId} ({o.orderLinkId or 'no link id'}) {o.symbol} {o.orderType} "
+                f"{o.stopOrderType.value or 'plain'}: no Nautilus order type; left out of reports"
+            )
+    return kept
+
+
 class BybitArbAccountHttpAPI(BybitAccountHttpAPI):
-    """The built-in account API with trade history that holds trades only, and a query by type."""
+    """The built-in account API with trade history that holds trades only, order queries without
+    orders Nautilus cannot represent, and a query of executions by type."""
+
+    async def query_open_orders(
+        self, product_type: BybitProductType, symbol: str | None = None
+    ) -> list[BybitOrder]:
+        return _representable_only(await super().query_open_orders(product_type, symbol))
+
+    async def query_order_history(self, *args: Any, **kwargs: Any) -> list[BybitOrder]:
+        return _representable_only(await super().query_order_history(*args, **kwargs))
+
+    async def query_order(self, *args: Any, **kwargs: Any) -> list[BybitOrder]:
+        return _representable_only(await super().query_order(*args, **kwargs))
 
     async def query_trade_history(
         self,
@@ -167,6 +206,21 @@ class BybitArbExecutionClient(BybitExecutionClient):
             self._schedule_recovery("unreadable private frame")
             return
         super()._handle_ws_message_private(raw)
+
+    def _handle_account_order_update(self, raw: bytes) -> None:
+        try:
+            msg = self._decoder_ws_account_order_update.decode(raw)
+        except Exception:
+            super()._handle_account_order_update(raw)  # the built-in reports it
+            return
+        if all(representable(o) for o in msg.data):
+            super()._handle_account_order_update(raw)
+            return
+        doc = msgspec.json.decode(raw)
+        doc["data"] = [d for d, o in zip(doc["data"], msg.data, strict=True) if representable(o)]
+        _representable_only(msg.data)  # (logs what is left out)
+        if doc["data"]:
+            super()._handle_account_order_update(msgspec.json.encode(doc))
 
     def _handle_account_wallet_update(self, raw: bytes) -> None:
         with contextlib.suppress(msgspec.DecodeError):  # the built-in reports an unreadable frame

@@ -174,7 +174,7 @@ def test_orders_become_order_status_reports(shared_data, name, count):
             report_id=UUID4(),
             enum_parser=PARSER,
             ts_init=0,
-        )  # fmt: skip
+        )
         for o in orders
     ]
     assert len(reports) == count and all(isinstance(r, OrderStatusReport) for r in reports)
@@ -201,7 +201,7 @@ def test_executions_become_fill_reports_and_funding_rows_are_not_fills(shared_da
             report_id=UUID4(),
             enum_parser=PARSER,
             ts_init=0,
-        )  # fmt: skip
+        )
         for e in reply.result.list
     ]
     assert [str(f.client_order_id) for f in fills] == ["test-order-001", "test-order-002"]
@@ -221,7 +221,7 @@ def test_positions_become_position_status_reports(shared_data):
                 instrument_id=BybitSymbol(f"{p.symbol}-LINEAR").to_instrument_id(),
                 report_id=UUID4(),
                 ts_init=0,
-            )  # fmt: skip
+            )
             for p in reply.result.list
         ]
         assert reports

@@ -118,8 +118,14 @@ class MarketApi(FrontState):
             return {**common, "usdIndexPrice": m.px(st.oracle)}
         step = m.funding_interval_min * 60_000
         oi = self.exchange.open_interest(m.key)
+        trades = list(st.trades)[-2:]
+        if len(trades) == 2 and trades[1].price != trades[0].price:
+            direction = "PlusTick" if trades[1].price > trades[0].price else "MinusTick"
+        else:
+            direction = "ZeroPlusTick"
         return {
             **common,
+            "tickDirection": direction,
             "indexPrice": m.px(st.oracle),
             "markPrice": m.px(st.mark),
             "prevPrice1h": m.px(prev1h),

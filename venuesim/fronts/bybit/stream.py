@@ -186,12 +186,9 @@ class StreamApi(TradeApi):
             if dup:
                 self._ack(conn, op, False, f"error:already subscribed,topic:{dup[0]}", rid)
                 return
-            for a in args:
-                conn.topics.add(a)
-                self.subs[f"{conn.kind}|{a}"].add(conn)
             self._ack(conn, op, True, "" if conn.kind != "spot" else "subscribe", rid)
             for a in args:
-                self._initial(conn, a)
+                self._subscribe(conn, a)
         else:
             for a in args:
                 conn.topics.discard(a)
@@ -226,15 +223,18 @@ class StreamApi(TradeApi):
             return parts[1] in KLINE_MS and self.u.get(kind, parts[2]) is not None
         return False
 
-    def _initial(self, conn: Conn, topic: str) -> None:
-        if conn.kind in ("private", "trade"):
-            return  # private topics have no snapshot on subscribe
+    def _subscribe(self, conn: Conn, topic: str) -> None:
+        """Add the subscription and send what the venue sends on subscribe."""
         parts = topic.split(".")
-        m = self.u.get(conn.kind, parts[-1])
-        assert m is not None
-        if parts[0] == "orderbook":
+        m = self.u.get(conn.kind, parts[-1]) if conn.kind in ("spot", "linear") else None
+        if m is not None and parts[0] == "orderbook":
             bt = self._book_topic(m, int(parts[1]))
-            self._advance_book(bt)  # bring the other subscribers up to date first
+            self._advance_book(bt)  # bring the other subscribers up to date first: one snapshot per `u`
+        conn.topics.add(topic)
+        self.subs[f"{conn.kind}|{topic}"].add(conn)
+        if m is None:
+            return  # private topics have no snapshot on subscribe
+        if parts[0] == "orderbook":
             self._send(conn, self._book_frame(bt, "snapshot", bt.bids, bt.asks))
         elif parts[0] == "tickers":
             ticker = self.ticker(m)
@@ -313,8 +313,7 @@ class StreamApi(TradeApi):
             "cts": t,
         }
 
-    def _advance_book(self, bt: BybitMarket | BookTopic) -> None:
-        assert isinstance(bt, BookTopic)
+    def _advance_book(self, bt: BookTopic) -> None:
         b, a = self.book_levels(bt.market, bt.depth)
         bids, asks = dict((px, sz) for px, sz in b), dict((px, sz) for px, sz in a)
         if bids == bt.bids and asks == bt.asks and bt.u:

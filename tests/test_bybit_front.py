@@ -298,7 +298,7 @@ def test_replies_carry_every_field_of_the_recorded_venue_replies(sim, shared_dat
             doc = doc[p]
         return set(doc)
 
-    bid, ask = bbo(sim)
+    _bid, ask = bbo(sim)
     r = order(sim, side="Buy", orderType="Limit", qty="0.01", price=str(ask), timeInForce="IOC")
     oid = r["result"]["orderId"]
     ours = {
@@ -371,7 +371,7 @@ def test_orderbook_stream_snapshot_then_deltas_rebuild_the_venue_book(sim):
             [{"op": "subscribe", "args": ["orderbook.50.BTCUSDT"], "req_id": "b1"}],
             12,
             after=lambda: sim.tick("linear:BTCUSDT", n=10),
-        )  # fmt: skip
+        )
     )
     ack, frames = msgs[0], msgs[1:]
     assert ack["success"] is True and ack["req_id"] == "b1" and ack["op"] == "subscribe"
@@ -405,7 +405,7 @@ def test_subscription_replies_and_pings(sim):
                 {"op": "ping", "req_id": "p"},
             ],
             5,
-        )  # fmt: skip
+        )
     )
     assert msgs[0]["success"] is False and "orderbook.3.BTCUSDT" in msgs[0]["ret_msg"]
     assert msgs[1]["success"] is True
@@ -436,7 +436,7 @@ def test_private_stream_needs_auth_then_pushes_orders_executions_positions_walle
     assert wrong[0] == {**wrong[0], "success": False, "op": "auth"}
     expired = asyncio.run(_collect(url, [auth(SECRET, int(time.time() * 1000) - 1)], 1))
     assert expired[0]["success"] is False
-    bid, ask = bbo(sim)
+    bid, _ask = bbo(sim)
 
     def trade() -> None:
         order(
@@ -455,7 +455,7 @@ def test_private_stream_needs_auth_then_pushes_orders_executions_positions_walle
             [auth(SECRET), {"op": "subscribe", "args": ["order", "execution", "position.linear", "wallet"]}],
             8,
             after=trade,
-        )  # fmt: skip
+        )
     )
     assert msgs[0] == {**msgs[0], "success": True, "op": "auth", "req_id": "a"}
     assert msgs[1]["success"] is True

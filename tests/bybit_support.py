@@ -116,6 +116,21 @@ def node_config(
     )
 
 
+class BybitProbe(Probe):
+    """`hl_support.Probe` that also records bars and historical data responses."""
+
+    def __init__(self, config: ProbeConfig) -> None:
+        super().__init__(config)
+        self.bars: list[Any] = []
+        self.historical: list[Any] = []
+
+    def on_bar(self, bar) -> None:
+        self.bars.append(bar)
+
+    def on_historical_data(self, data) -> None:
+        self.historical.append(data)
+
+
 class BybitNodeHarness(NodeHarness):
     """`hl_support.NodeHarness` with the Bybit factories instead of Hyperliquid's."""
 
@@ -127,7 +142,7 @@ class BybitNodeHarness(NodeHarness):
         self.node = TradingNode(config=config, loop=self.loop)
         self.node.add_data_client_factory("BYBIT", BybitArbLiveDataClientFactory)
         self.node.add_exec_client_factory("BYBIT", BybitArbLiveExecClientFactory)
-        self.probe = Probe(probe or ProbeConfig())
+        self.probe = BybitProbe(probe or ProbeConfig())
         self.node.trader.add_strategy(self.probe)
         self.node.build()
         self._thread = threading.Thread(target=self._run, name="node", daemon=True)

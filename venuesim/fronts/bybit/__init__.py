@@ -52,6 +52,7 @@ def create(
     public_limit: int = 600,
     public_window_ms: int = 5000,
     ban_ms: int = 600_000,
+    ws_reply_delay_ms: float = 20.0,
     host: str = "127.0.0.1",
     port: int = 0,
     tick_secs: float | None = 0.5,
@@ -64,13 +65,14 @@ def create(
 ) -> VenueSim:
     """A Bybit simulator (not started: `await sim.start()` or run it in a `SimThread`).
 
-        `markets`: [{"symbol", "category": "spot"|"linear", "tick", "qty_step", "min_qty", "min_notional",
-        "price", "funding_interval_min", "maker_fee", "taker_fee", ...}]; default: the registry's Bybit
-        markets. `accounts`: [{"uid", "api_key", "api_secret", "trade"?, "coins"?: {coin: amount}}]; an
-        account without "coins" gets `default_collateral` USDT. A linear perp whose base also trades spot follows the spot price with a mean-reverting basis
-    (`basis_noise_bps`, `basis_reversion` per market). `history_days` of candles and funding
-        are served from before the start. `public_limit`/`public_window_ms`/`ban_ms`: the per-IP limit of
-        public endpoints (over it: HTTP 403 and a ban)."""
+            `markets`: [{"symbol", "category": "spot"|"linear", "tick", "qty_step", "min_qty", "min_notional",
+            "price", "funding_interval_min", "maker_fee", "taker_fee", ...}]; default: the registry's Bybit
+            markets. `accounts`: [{"uid", "api_key", "api_secret", "trade"?, "coins"?: {coin: amount}}]; an
+            account without "coins" gets `default_collateral` USDT. A linear perp whose base also trades spot follows the spot price with a mean-reverting basis
+        (`basis_noise_bps`, `basis_reversion` per market). `history_days` of candles and funding
+            are served from before the start. `public_limit`/`public_window_ms`/`ban_ms`: the per-IP limit of
+            public endpoints (over it: HTTP 403 and a ban). `ws_reply_delay_ms`: subscriptions are answered
+    after this delay, as across a network (see `stream.StreamApi._later`)."""
     if auto_accounts:
         raise ValueError("auto_accounts is not available on bybit: give accounts with api_key/api_secret")
     universe = build_universe(markets)
@@ -81,7 +83,15 @@ def create(
 
     def front(sim: VenueSim) -> BybitFront:
         return BybitFront(
-            sim, universe, Authenticator(), history, collateral, public_limit, public_window_ms, ban_ms
+            sim,
+            universe,
+            Authenticator(),
+            history,
+            collateral,
+            public_limit,
+            public_window_ms,
+            ban_ms,
+            ws_reply_delay_ms,
         )
 
     sim = VenueSim(

@@ -59,9 +59,11 @@ class BybitFront(StreamApi):
         public_limit: int = 600,
         public_window_ms: int = 5000,
         ban_ms: int = 600_000,
+        ws_reply_delay_ms: float = 20.0,
     ) -> None:
         super().__init__(sim, universe, auth, history)
         self.init_stream()
+        self.ws_reply_delay_ms = ws_reply_delay_ms
         self.default_collateral = default_collateral
         self.public_limit = public_limit
         self.public_window_ms = public_window_ms

@@ -63,6 +63,7 @@ class Conn:
     conn_id: str = field(default_factory=lambda: uuid.uuid4().hex[:20] + "-" + uuid.uuid4().hex[:3])
     uid: str | None = None
     topics: set[str] = field(default_factory=set)
+    pending: set[str] = field(default_factory=set)  # subscriptions being answered
 
 
 @dataclass
@@ -75,6 +76,8 @@ class BookTopic:
 
 
 class StreamApi(TradeApi):
+    ws_reply_delay_ms: float = 20.0
+
     def init_stream(self) -> None:
         self.conns: dict[FaultySocket, Conn] = {}
         self.subs: dict[str, set[Conn]] = defaultdict(set)  # "<kind>|<topic>" -> connections
@@ -182,18 +185,43 @@ class StreamApi(TradeApi):
             self._ack(conn, op, False, f"Invalid topic: {', '.join(bad)}", rid)
             return
         if op == "subscribe":
-            dup = [a for a in args if a in conn.topics]
+            dup = [a for a in args if a in conn.topics or a in conn.pending]
             if dup:
                 self._ack(conn, op, False, f"error:already subscribed,topic:{dup[0]}", rid)
                 return
-            self._ack(conn, op, True, "" if conn.kind != "spot" else "subscribe", rid)
-            for a in args:
-                self._subscribe(conn, a)
+            if conn.kind == "private":
+                # Pushes flow from now on (an order placed right after subscribing must not be missed);
+                # only the reply waits.
+                for a in args:
+                    self._subscribe(conn, a)
+                self._later(lambda: self._ack(conn, op, True, "", rid))
+                return
+            conn.pending.update(args)
+
+            def complete() -> None:
+                conn.pending.difference_update(args)
+                if conn.sock.closed:
+                    return
+                self._ack(conn, op, True, "" if conn.kind != "spot" else "subscribe", rid)
+                for a in args:
+                    self._subscribe(conn, a)
+
+            self._later(complete)
         else:
             for a in args:
                 conn.topics.discard(a)
                 self.subs[f"{conn.kind}|{a}"].discard(conn)
             self._ack(conn, op, True, "", rid)
+
+    def _later(self, fn) -> None:
+        """Answer a subscription after `ws_reply_delay_ms`, as a venue across a network does: clients
+        such as pybit register the callback for a topic only after sending its subscribe, and a reply
+        (or a public snapshot) that beats them - possible only on a loopback - breaks them."""
+        loop = self.sim._loop
+        if self.ws_reply_delay_ms and loop is not None:
+            loop.call_later(self.ws_reply_delay_ms / 1000, fn)
+        else:
+            fn()
 
     def _ack(self, conn: Conn, op: str, ok: bool, msg: str, rid: dict[str, Any]) -> None:
         self._reply(conn, {"success": ok, "ret_msg": msg, "conn_id": conn.conn_id, **rid, "op": op})

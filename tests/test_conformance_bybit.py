@@ -152,7 +152,7 @@ def test_limit_orders_fill_rest_amend_and_cancel(sim, node):
 
 
 def test_resting_order_filled_by_the_market_moving_through_it(sim, node):
-    bid, ask = bbo(sim)
+    _bid, ask = bbo(sim)
     px = (ask * Decimal("1.001")).quantize(Decimal("0.1"))
     sell = submit(node, PERP, OrderSide.SELL, "0.01", px, post_only=True)
     wait_for(lambda: events(node, sell, "OrderAccepted"), 10, "accepted")

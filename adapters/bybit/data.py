@@ -6,6 +6,8 @@ is the built-in's. This subclass:
 - accepts the subscriptions our strategies make for data this venue's adapter publishes from
   elsewhere: `FundingPayment` comes from the execution client (`adapters.bybit.execution`) and
   `FeedStatus` is not produced for Bybit; the built-in would fail them (`_subscribe` not implemented);
+- resubscribes as soon as a public WebSocket reconnects (`adapters.bybit.websocket`; the built-in
+  can leave the stream unsubscribed until its next 20 s heartbeat);
 - completes linear ticker deltas before they become `FundingRateUpdate`s: a delta carries only the
   fields that changed, so the built-in publishes a rate change without its `next_funding_ns` (read
   by carry as "settled") and misses a new settlement time that comes without a rate change. The last
@@ -22,6 +24,7 @@ from nautilus_trader.data.messages import SubscribeData
 from nautilus_trader.data.messages import UnsubscribeData
 from nautilus_trader.model.data import FundingRateUpdate
 
+from adapters.bybit.websocket import adopt
 from adapters.common.feed_status import FeedStatus
 from catalog.funding import FundingPayment
 
@@ -31,6 +34,8 @@ ACCEPTED_CUSTOM = (FundingPayment, FeedStatus)
 class BybitArbDataClient(BybitDataClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for ws in self._ws_clients.values():
+            adopt(ws)
         self._last_funding: dict[str, tuple[str | None, str | None]] = {}  # symbol -> (rate, next ms)
 
     async def _subscribe(self, command: SubscribeData) -> None:

@@ -9,8 +9,8 @@ subclass adds:
   `/v5/execution/list?execType=Funding` - each settlement published once (by `execId`), only those
   after the node connected (`funding_lookback_secs` reaches further back). Sign conventions:
   `adapters.bybit.funding`.
-- recovery over REST after every private WebSocket reconnect, after an unreadable private frame,
-  and every `funding_poll_secs`: executions since the last one seen (fills the stream missed are
+- recovery over REST as soon as the private WebSocket's transport is back, again once it has
+  resubscribed, after an unreadable private frame, and every `funding_poll_secs`: executions since the last one seen (fills the stream missed are
   applied exactly once, by `execId`; funding is published) and the status of every order the cache
   thinks is open (a cancel that happened during the gap is applied).
 - fill reports for reconciliation leave out funding and settlement rows (`/v5/execution/list`
@@ -48,6 +48,7 @@ from nautilus_trader.model.objects import Currency
 from adapters.bybit.compat import normalize_wallet_message
 from adapters.bybit.config import BybitArbExecClientConfig
 from adapters.bybit.funding import funding_from_execution
+from adapters.bybit.websocket import adopt
 from adapters.common.sequencing import RecentIds
 from catalog.funding import funding_payment_topic
 
@@ -155,6 +156,13 @@ class BybitArbExecutionClient(BybitExecutionClient):
         self._poll_task: asyncio.Task | None = None
         self.recoveries = 0
         self._ws_private_client._handler_reconnect = self._on_private_reconnect
+        adopt(
+            self._ws_private_client,
+            on_reconnected=lambda: self._schedule_recovery("private stream transport back"),
+            on_unreadable=lambda raw: self._schedule_recovery("unreadable private frame"),
+        )
+        if self._use_ws_trade_api:
+            adopt(self._ws_order_client)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def _connect(self) -> None:
@@ -191,22 +199,16 @@ class BybitArbExecutionClient(BybitExecutionClient):
         self._schedule_recovery("private stream reconnected")
 
     def _schedule_recovery(self, reason: str) -> None:
+        # Stream callbacks run on the transport's thread: start the task on the loop's.
+        self._loop.call_soon_threadsafe(self._start_recovery, reason)
+
+    def _start_recovery(self, reason: str) -> None:
         if self._recovery_task is None or self._recovery_task.done():
             self._recovery_task = self.create_task(
                 self._recover(reason), log_msg=f"bybit_recovery ({reason})"
             )
 
     # -- stream ---------------------------------------------------------------------------------------
-    def _handle_ws_message_private(self, raw: bytes) -> None:
-        try:
-            self._decoder_ws_msg_general.decode(raw)
-        except Exception:
-            # An unreadable frame may have been a fill, an order update or a settlement.
-            self._log.warning("Unreadable private frame; recovering executions and orders over REST")
-            self._schedule_recovery("unreadable private frame")
-            return
-        super()._handle_ws_message_private(raw)
-
     def _handle_account_order_update(self, raw: bytes) -> None:
         try:
             msg = self._decoder_ws_account_order_update.decode(raw)

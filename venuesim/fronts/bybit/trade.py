@@ -389,18 +389,22 @@ class TradeApi(MarketApi):
         return rows[offset : offset + limit], encode_cursor(offset + limit) if more else ""
 
     def _orders_for(self, uid: str, params: dict[str, Any]) -> tuple[str, list[BybitOrder]]:
+        """The account's orders of a category, selected as the venue does: by `orderId`, else by
+        `orderLinkId`, else by `symbol` / `baseCoin` / `settleCoin` (docs: "orderId > orderLinkId >
+        symbol > baseCoin" - the other parameters are then ignored)."""
         category = self.category(params)
         views = [v for v in self.orders.values() if v.uid == uid and v.market.category == category]
         if params.get("orderId"):
             views = [v for v in views if v.order_id == params["orderId"]]
         elif params.get("orderLinkId"):
             views = [v for v in views if v.link_id == params["orderLinkId"]]
-        if params.get("symbol"):
-            views = [v for v in views if v.market.symbol == params["symbol"]]
-        if params.get("baseCoin"):
-            views = [v for v in views if v.market.base == params["baseCoin"]]
-        if params.get("settleCoin"):
-            views = [v for v in views if v.market.quote == params["settleCoin"]]
+        else:
+            if params.get("symbol"):
+                views = [v for v in views if v.market.symbol == params["symbol"]]
+            if params.get("baseCoin"):
+                views = [v for v in views if v.market.base == params["baseCoin"]]
+            if params.get("settleCoin"):
+                views = [v for v in views if v.market.quote == params["settleCoin"]]
         for v in views:
             v.refresh(self.sim.faults.matching.reject_reason)
         views.sort(key=lambda v: (v.created_ms, v.order_id), reverse=True)

@@ -255,7 +255,8 @@ class Receiver:
     """An HTTP endpoint on loopback that records the JSON bodies posted to it."""
 
     def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
+        self.bodies: list[dict[str, Any]] = []  # what arrived at /hook (the generic webhook)
+        self.posts: list[tuple[str, dict[str, Any]]] = []  # every POST: (path, body)
         self.port = free_port()
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -264,16 +265,23 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def _serve(self) -> None:
         import asyncio
 
         async def hook(request: web.Request) -> web.Response:
-            self.bodies.append(await request.json())
+            body = await request.json()
+            if request.path == "/hook":
+                self.bodies.append(body)
+            self.posts.append((request.path, body))
             return web.json_response({"ok": True})
 
         async def main() -> None:
             app = web.Application()
-            app.router.add_post("/hook", hook)
+            app.router.add_post("/{tail:.*}", hook)
             runner = web.AppRunner(app)
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", self.port).start()

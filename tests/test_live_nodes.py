@@ -192,16 +192,18 @@ def test_a_position_no_pair_explains_is_flattened_at_start(tmp_path):
         assert PERP not in sim_positions(sim)
 
 
-def test_entry_and_exit_notifications_reach_a_webhook(tmp_path):
+def test_entry_and_exit_notifications_reach_webhook_telegram_and_discord(tmp_path):
     with Receiver() as receiver, hl_sim() as sim:
-        doc = node_config(
-            tmp_path,
-            sim,
-            scalp_spot_perp(),
-            notify={"webhook_url": receiver.url, "events": ["entry", "exit", "start"]},
-        )
+        notify = {
+            "webhook_url": receiver.url,
+            "telegram_token_env": "TEST_TG_TOKEN", "telegram_chat_id": "42", "telegram_api_url": receiver.base,
+            "discord_webhook_env": "TEST_DISCORD_URL",
+            "events": ["entry", "exit", "start"],
+        }  # fmt: skip
+        doc = node_config(tmp_path, sim, scalp_spot_perp(), notify=notify)
+        env = {"TEST_TG_TOKEN": "123:SECRET-TOKEN", "TEST_DISCORD_URL": f"{receiver.base}/discord/webhook"}
         node = NodeProcess(
-            write_toml(tmp_path / "node.toml", doc), "sandbox", tmp_path / "node.out", duration=25
+            write_toml(tmp_path / "node.toml", doc), "sandbox", tmp_path / "node.out", duration=25, env=env
         )
         try:
             node.wait_for(WARM, 60)
@@ -220,6 +222,12 @@ def test_entry_and_exit_notifications_reach_a_webhook(tmp_path):
         and entry["strategy"] == "ScalpStrategy-scalp"
         and "opened SBTC" in entry["message"]
     )
+    telegram = [b for path, b in receiver.posts if path == "/bot123:SECRET-TOKEN/sendMessage"]
+    assert telegram and all(b["chat_id"] == "42" for b in telegram)
+    assert any("entry: opened SBTC" in b["text"] for b in telegram)
+    discord = [b for path, b in receiver.posts if path == "/discord/webhook"]
+    assert any("exit: closed SBTC" in b["content"] for b in discord)
+    assert "SECRET-TOKEN" not in node.text()
 
 
 def test_sandbox_settles_funding_so_carry_can_be_rehearsed(tmp_path):

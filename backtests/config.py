@@ -234,10 +234,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
             f"backtest.start/end: empty time range ({backtest.start} is not before {backtest.end})"
         )
 
-    try:
-        registry = Registry.load(extra=[backtest.registry]) if backtest.registry else default_registry()
-    except RegistryError as e:
-        raise ConfigError(f"backtest.registry: {e}") from None
+    registry = load_registry(backtest.registry, "backtest.registry")
 
     venues_raw = raw.get("venues") or {}
     if not venues_raw:
@@ -301,6 +298,34 @@ def parse_strategies(raw: list[Any], registry: Registry) -> list[StrategyEntry]:
     if not entries:
         raise ConfigError(f"no [[strategies]] (kinds: {', '.join(sorted(kinds))})")
     return entries
+
+
+def strategy_instruments(
+    strategies: list[StrategyEntry] | tuple[StrategyEntry, ...], venues: Any, registry: Registry
+) -> list[list[str]]:
+    """The instruments each strategy trades; every one must be on a configured venue."""
+    out = []
+    for i, entry in enumerate(strategies):
+        try:
+            ids = entry.kind.instruments(entry.config, registry)
+        except (ValueError, RegistryError) as e:
+            raise ConfigError(f"strategies[{i}]: {e}") from None
+        for instrument_id in ids:
+            venue = instrument_id.rsplit(".", 1)[-1]
+            if venue not in venues:
+                raise ConfigError(
+                    f"strategies[{i}] ({entry.name}) uses {instrument_id} but there is no [venues.{venue}] section "
+                    f"(configured venues: {', '.join(sorted(venues))})"
+                )
+        out.append(ids)
+    return out
+
+
+def load_registry(extra: str | None, where: str) -> Registry:
+    try:
+        return Registry.load(extra=[extra]) if extra else default_registry()
+    except RegistryError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def _balance(value: str, currency: str, where: str) -> str:

@@ -43,10 +43,10 @@ from backtests.config import ConfigError
 from backtests.config import StrategyEntry
 from backtests.config import _choice
 from backtests.config import _convert
+from backtests.config import load_registry
 from backtests.config import parse_strategies
+from backtests.config import strategy_instruments
 from catalog.registry import Registry
-from catalog.registry import RegistryError
-from catalog.registry import default_registry
 from live.venues import SANDBOX_SETTINGS
 from live.venues import VENUE_ADAPTERS
 from live.venues import VenueAdapter
@@ -133,10 +133,7 @@ def parse_node_config(raw: dict[str, Any], mode: str, path: Path | None = None) 
         raise ConfigError(
             f"node.state: '{node.state}' is not a redis:// URL (the only state store supported)"
         )
-    try:
-        registry = Registry.load(extra=[node.registry]) if node.registry else default_registry()
-    except RegistryError as e:
-        raise ConfigError(f"node.registry: {e}") from None
+    registry = load_registry(node.registry, "node.registry")
 
     venues_raw = raw.get("venues") or {}
     if not venues_raw:
@@ -180,16 +177,5 @@ def parse_node_config(raw: dict[str, Any], mode: str, path: Path | None = None) 
             raise ConfigError("notify.telegram_chat_id: required with telegram_token_env")
 
     strategies = parse_strategies(raw.get("strategies") or [], registry)
-    for i, entry in enumerate(strategies):
-        try:
-            instruments = entry.kind.instruments(entry.config, registry)
-        except (ValueError, RegistryError) as e:
-            raise ConfigError(f"strategies[{i}]: {e}") from None
-        for instrument_id in instruments:
-            venue = instrument_id.rsplit(".", 1)[-1]
-            if venue not in venues:
-                raise ConfigError(
-                    f"strategies[{i}] ({entry.name}) uses {instrument_id} but there is no [venues.{venue}] section "
-                    f"(configured venues: {', '.join(sorted(venues))})"
-                )
+    strategy_instruments(strategies, venues, registry)
     return NodeRunConfig(node, venues, notify, tuple(strategies), registry, raw, path)

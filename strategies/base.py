@@ -137,6 +137,17 @@ class PairStrategy(Strategy):
                 "heartbeat", interval=pd.Timedelta(minutes=minutes), callback=self._heartbeat
             )
 
+    def attach_restored_pairs(self, runtimes: list[Any]) -> None:
+        """Give each configured pair (runtime with `.a`, `.b` markets and a `.pair` slot) the active
+        pair a restart restored for it."""
+        for pair in self.book.active():
+            for rt in runtimes:
+                if {pair.long_instrument, pair.short_instrument} == {
+                    rt.a.instrument_id.value,
+                    rt.b.instrument_id.value,
+                }:
+                    rt.pair = pair
+
     def on_stop(self) -> None:
         for topic, handler in self._direct:
             self.msgbus.unsubscribe(topic=topic, handler=handler)

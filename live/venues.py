@@ -105,8 +105,149 @@ def _hyperliquid() -> VenueAdapter:
     )
 
 
+# -- Bybit ------------------------------------------------------------------------------------------
+BYBIT_PRODUCTS = ("spot", "linear")
+
+
+def _bybit_urls(section: dict[str, Any]) -> dict[str, Any]:
+    """`base_url_http` alone (e.g. a venuesim front) also locates the WebSockets on the same host, as
+    `base_url_ws` does (`ws://host:port`); explicit per-socket URLs win."""
+    out: dict[str, Any] = {}
+    http = section.get("base_url_http")
+    ws = section.get("base_url_ws")
+    if ws is None and http:
+        ws = "ws" + http.rstrip("/")[len("http") :]
+    if ws:
+        ws = ws.rstrip("/")
+        out = {
+            "base_url_ws_public": f"{ws}/v5/public",
+            "base_url_ws_private": f"{ws}/v5/private",
+            "base_url_ws_trade": f"{ws}/v5/trade",
+        }
+    for key in ("base_url_ws_public", "base_url_ws_private", "base_url_ws_trade"):
+        if section.get(key):
+            out[key] = section[key]
+    return out
+
+
+def _bybit_products(section: dict[str, Any]) -> list:
+    from nautilus_trader.adapters.bybit.common.enums import BybitProductType
+
+    names = section.get("product_types", list(BYBIT_PRODUCTS))
+    if not isinstance(names, list) or not names:
+        raise ValueError(f"product_types must be a non-empty list of {', '.join(BYBIT_PRODUCTS)}")
+    for name in names:
+        if name not in BYBIT_PRODUCTS:
+            raise ValueError(f"product_types: '{name}' is not one of {', '.join(BYBIT_PRODUCTS)}")
+    return [BybitProductType(n) for n in names]
+
+
+def _bybit() -> VenueAdapter:
+    from nautilus_trader.config import InstrumentProviderConfig
+
+    from adapters.bybit.config import BybitArbDataClientConfig
+    from adapters.bybit.config import BybitArbExecClientConfig
+    from adapters.bybit.factories import BybitArbLiveDataClientFactory
+    from adapters.bybit.factories import BybitArbLiveExecClientFactory
+
+    common = ("testnet", "demo", "base_url_http", "recv_window_ms")
+    data_only = ("update_instruments_interval_mins", "bars_timestamp_on_close")
+    exec_only = (
+        "use_ws_trade_api",
+        "use_http_batch_api",
+        "use_ws_execution_fast",
+        "max_retries",
+        "retry_delay_initial_ms",
+        "retry_delay_max_ms",
+        "ws_trade_timeout_secs",
+        "funding_poll_secs",
+        "funding_lookback_secs",
+        "fill_recovery_lookback_secs",
+    )
+    urls = lambda s: _bybit_urls(s)  # noqa: E731
+
+    def base(section: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **_pick(section, common),
+            "product_types": _bybit_products(section),
+            # every instrument of the product types: the built-in loads nothing otherwise
+            "instrument_provider": InstrumentProviderConfig(load_all=True),
+        }
+
+    def data_config(section: dict[str, Any]) -> BybitArbDataClientConfig:
+        ws = urls(section)
+        return BybitArbDataClientConfig(
+            **base(section), **_pick(section, data_only), base_url_ws_public=ws.get("base_url_ws_public")
+        )
+
+    def exec_config(section: dict[str, Any]) -> BybitArbExecClientConfig:
+        ws = urls(section)
+        leverages = section.get("leverages")
+        return BybitArbExecClientConfig(
+            **base(section),
+            **_pick(section, exec_only),
+            base_url_ws_private=ws.get("base_url_ws_private"),
+            base_url_ws_trade=ws.get("base_url_ws_trade"),
+            futures_leverages=_bybit_leverages(leverages) if leverages else None,
+        )
+
+    def secrets(section: dict[str, Any]) -> list[str]:
+        prefix = (
+            "BYBIT_DEMO" if section.get("demo") else "BYBIT_TESTNET" if section.get("testnet") else "BYBIT"
+        )
+        return [f"{prefix}_API_KEY", f"{prefix}_API_SECRET"]
+
+    return VenueAdapter(
+        name="BYBIT",
+        data_factory=BybitArbLiveDataClientFactory,
+        exec_factory=BybitArbLiveExecClientFactory,
+        data_config=data_config,
+        exec_config=exec_config,
+        settings={
+            "testnet": "use testnet URLs and the BYBIT_TESTNET_API_KEY/SECRET pair",
+            "demo": "use demo-trading URLs and the BYBIT_DEMO_API_KEY/SECRET pair",
+            "base_url_http": "override the REST URL (e.g. a venuesim front); WebSockets default to the same host",
+            "base_url_ws": "override the WebSocket host (ws://host:port): /v5/public/<category>, /v5/private, /v5/trade",
+            "base_url_ws_public": "override the public WebSocket URL up to /v5/public (the category is appended)",
+            "base_url_ws_private": "override the private WebSocket URL",
+            "base_url_ws_trade": "override the order-entry WebSocket URL",
+            "product_types": 'categories to load and trade, default ["spot", "linear"]',
+            "recv_window_ms": "signed requests' receive window",
+            "update_instruments_interval_mins": "reload instruments this often (none: never)",
+            "bars_timestamp_on_close": "bar ts_event at the candle's close",
+            "use_ws_trade_api": "send orders over the /v5/trade WebSocket instead of REST",
+            "use_http_batch_api": "batch orders over REST when use_ws_trade_api is on",
+            "use_ws_execution_fast": "fills from execution.fast (funding still from execution)",
+            "max_retries": "retries of a submit/cancel/amend the venue refused as retryable",
+            "retry_delay_initial_ms": "first retry delay",
+            "retry_delay_max_ms": "longest retry delay",
+            "ws_trade_timeout_secs": "order-entry WebSocket reply timeout",
+            "funding_poll_secs": "REST catch-up of settled funding every N seconds (none: off)",
+            "funding_lookback_secs": "at connect, also publish settlements this far back",
+            "fill_recovery_lookback_secs": "margin of the REST catch-up after a stream gap",
+            "leverages": "leverage to set per linear symbol at connect, e.g. { BTCUSDT = 5 }",
+        },
+        secrets=secrets,
+        instruments_loaded=lambda s: f"all {', '.join(s.get('product_types', list(BYBIT_PRODUCTS)))}",
+    )
+
+
+def _bybit_leverages(leverages: dict[str, Any]) -> dict:
+    from nautilus_trader.adapters.bybit.common.symbol import BybitSymbol
+
+    if not isinstance(leverages, dict):
+        raise ValueError("leverages must be a table of SYMBOL = leverage, e.g. { BTCUSDT = 5 }")
+    out = {}
+    for symbol, lev in leverages.items():
+        if not isinstance(lev, int) or lev < 1:
+            raise ValueError(f"leverages.{symbol}: a whole number of at least 1, got {lev!r}")
+        out[BybitSymbol(f"{symbol.upper().removesuffix('-LINEAR')}-LINEAR")] = lev
+    return out
+
+
 VENUE_ADAPTERS: dict[str, Callable[[], VenueAdapter]] = {
     "HYPERLIQUID": _hyperliquid,
+    "BYBIT": _bybit,
 }
 
 

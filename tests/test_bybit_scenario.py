@@ -62,5 +62,5 @@ def test_example_config_validates(catalog, tmp_path):
     raw = tomllib.loads(CONFIG.read_text())
     raw["backtest"].update(catalog=str(catalog), results=str(tmp_path))
     config = parse_config(raw)
-    assert [s.kind for s in config.strategies] == ["scalp", "carry"]
+    assert [s.kind.name for s in config.strategies] == ["scalp", "carry"]
     assert list(config.venues) == ["BYBIT"]

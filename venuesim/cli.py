@@ -4,6 +4,7 @@
     arb venuesim run --port 8080 --account 0xYOURADDR=250000
     arb venuesim run --auto-accounts --funding-secs 60 --faults '{"ws_drop_after_frames": 500}'
     arb venuesim run --replay-catalog var/catalog --replay BTC=BTC-USD-PERP.HYPERLIQUID
+    arb venuesim run --venue bybit --port 18081 --account 1001:venuesim-key:venuesim-secret=100000
 
 Point a node at it with `base_url_http=<http>` and `testnet=True` (clients sign for testnet when the
 URL is not mainnet). Steer the scenario through the control API printed at start (see
@@ -35,12 +36,17 @@ def add_parser(sub) -> None:
     r.add_argument("--port", type=int, default=0, help="first port (0 = any free port)")
     r.add_argument("--tick-secs", type=float, default=0.5, help="price path step interval (0 = manual only)")
     r.add_argument("--funding-secs", type=float, default=None, help="settle funding every N seconds")
-    r.add_argument("--account", action="append", default=[], help="0xADDRESS[=COLLATERAL] to create and fund")
+    r.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        help="account to create and fund: 0xADDRESS[=COLLATERAL] (hyperliquid), UID:API_KEY:API_SECRET[=USDT] (bybit)",
+    )
     r.add_argument("--auto-accounts", action="store_true", help="fund any valid signer on first use")
     r.add_argument("--mainnet-signatures", action="store_true", help="expect mainnet-signed actions")
     r.add_argument("--faults", default=None, help="JSON object of faults (see venuesim.faults)")
     r.add_argument(
-        "--config", type=Path, default=None, help="TOML file: [hyperliquid] markets/accounts/faults"
+        "--config", type=Path, default=None, help="TOML file: [<venue>] markets/accounts/faults tables"
     )
     r.add_argument("--replay-catalog", default=None, help="catalog whose quotes drive the price paths")
     r.add_argument(
@@ -79,10 +85,19 @@ def build_sims(args: argparse.Namespace) -> list[Any]:
         accounts = list(cfg.pop("accounts", []))
         for a in args.account:
             address, _, amount = a.partition("=")
-            entry: dict[str, Any] = {"address": address}
-            if amount:
-                entry["collateral"] = {"": Decimal(amount), "xyz": Decimal(amount)}
-                entry["spot"] = {"USDC": Decimal(amount)}
+            entry: dict[str, Any]
+            if venue == "bybit":  # UID:API_KEY:API_SECRET[=USDT]
+                parts = address.split(":")
+                if len(parts) != 3:
+                    raise UserError(f"--account {a}: bybit accounts are UID:API_KEY:API_SECRET[=USDT]")
+                entry = {"uid": parts[0], "api_key": parts[1], "api_secret": parts[2]}
+                if amount:
+                    entry["coins"] = {"USDT": Decimal(amount)}
+            else:
+                entry = {"address": address}
+                if amount:
+                    entry["collateral"] = {"": Decimal(amount), "xyz": Decimal(amount)}
+                    entry["spot"] = {"USDC": Decimal(amount)}
             accounts.append(entry)
         try:
             sim = create_sim(

@@ -8,10 +8,11 @@ is the built-in's. This subclass:
   `FeedStatus` is not produced for Bybit; the built-in would fail them (`_subscribe` not implemented);
 - resubscribes as soon as a public WebSocket reconnects (`adapters.bybit.websocket`; the built-in
   can leave the stream unsubscribed until its next 20 s heartbeat);
-- completes linear ticker deltas before they become `FundingRateUpdate`s: a delta carries only the
-  fields that changed, so the built-in publishes a rate change without its `next_funding_ns` (read
-  by carry as "settled") and misses a new settlement time that comes without a rate change. The last
-  known rate and next funding time of the symbol fill what the delta left out.
+- completes linear ticker deltas before they become quotes and `FundingRateUpdate`s: a delta carries
+  only the fields that changed (docs: "missing fields = unchanged"), and the built-in turns what is
+  missing into a zero-size quote of precision 0 (which a sandbox node's matching engine refuses: the
+  node stops) and into a funding update without `next_funding_ns` (read by carry as "settled"). The
+  symbol's last full ticker fills what the delta left out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from nautilus_trader.adapters.bybit.common.enums import BybitProductType
 from nautilus_trader.adapters.bybit.data import BybitDataClient
 from nautilus_trader.data.messages import SubscribeData
 from nautilus_trader.data.messages import UnsubscribeData
-from nautilus_trader.model.data import FundingRateUpdate
 
 from adapters.bybit.websocket import adopt
 from adapters.common.feed_status import FeedStatus
@@ -36,7 +36,7 @@ class BybitArbDataClient(BybitDataClient):
         super().__init__(*args, **kwargs)
         for ws in self._ws_clients.values():
             adopt(ws)
-        self._last_funding: dict[str, tuple[str | None, str | None]] = {}  # symbol -> (rate, next ms)
+        self._tickers: dict[str, Any] = {}  # "<category>:<symbol>" -> the ticker as of the last message
 
     async def _subscribe(self, command: SubscribeData) -> None:
         if command.data_type.type in ACCEPTED_CUSTOM:
@@ -48,13 +48,22 @@ class BybitArbDataClient(BybitDataClient):
         if command.data_type.type not in ACCEPTED_CUSTOM:
             self._log.error(f"Cannot unsubscribe from {command.data_type}: not provided by the Bybit adapter")
 
-    def _create_funding_rate_update_from_ticker(
-        self, ticker: Any, product_type: BybitProductType
-    ) -> FundingRateUpdate | None:
+    def _parse_ticker_data(self, raw: bytes, product_type: BybitProductType) -> Any:
+        ticker = super()._parse_ticker_data(raw, product_type)
         symbol = getattr(ticker, "symbol", None)
-        if symbol and hasattr(ticker, "nextFundingTime"):
-            rate, nxt = self._last_funding.get(symbol, (None, None))
-            ticker.fundingRate = ticker.fundingRate or rate
-            ticker.nextFundingTime = ticker.nextFundingTime or nxt
-            self._last_funding[symbol] = (ticker.fundingRate, ticker.nextFundingTime)
-        return super()._create_funding_rate_update_from_ticker(ticker, product_type)
+        if ticker is None or symbol is None or product_type != BybitProductType.LINEAR:
+            return ticker
+        key = f"{product_type.value}:{symbol}"
+        known = self._tickers.get(key)
+        if known is None or self._is_snapshot(raw):
+            self._tickers[key] = ticker
+            return ticker
+        for field in ticker.__struct_fields__:  # a delta: what it leaves out is unchanged
+            value = getattr(ticker, field)
+            if value is not None:
+                setattr(known, field, value)
+        return known
+
+    @staticmethod
+    def _is_snapshot(raw: bytes) -> bool:
+        return b'"type":"snapshot"' in raw or b'"type": "snapshot"' in raw

@@ -31,7 +31,6 @@ from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import TimeInForce
-from nautilus_trader.model.events import AccountState
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
@@ -189,14 +188,19 @@ def test_spot_orders_fill_with_fees_in_the_received_coin(sim, node):
 
 
 def test_account_state_follows_the_wallet(sim, node):
-    wait_for(lambda: [e for e in node.probe.events if isinstance(e, AccountState)] or True, 1)
     account = node.call(lambda: node.probe.portfolio.account(Venue("BYBIT")))
-    wallet = signed(sim, "GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"})["result"]["list"][0]
-    usdt = next(c for c in wallet["coin"] if c["coin"] == "USDT")
-    wait_for(lambda: account.balance_total(account.currencies()[0]) is not None, 5)
-    totals = {c.code: account.balance_total(c).as_decimal() for c in account.currencies()}
-    assert totals["USDT"] == Decimal(usdt["walletBalance"])
-    assert totals["BTC"] == Decimal(next(c for c in wallet["coin"] if c["coin"] == "BTC")["walletBalance"])
+
+    def matches() -> bool:
+        wallet = signed(sim, "GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"})["result"][
+            "list"
+        ][0]
+        venue = {c["coin"]: Decimal(c["walletBalance"]) for c in wallet["coin"]}
+        ours = node.call(
+            lambda: {c.code: account.balance_total(c).as_decimal() for c in account.currencies()}
+        )
+        return ours.get("USDT") == venue["USDT"] and ours.get("BTC") == venue.get("BTC")
+
+    wait_for(matches, 10, "the node's account to show the venue's wallet (pushed on `wallet`)")
 
 
 def test_funding_payments_for_a_long_and_a_short(sim, node):

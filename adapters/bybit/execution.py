@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from typing import TypeVar
 
 import msgspec
 from nautilus_trader.adapters.bybit.common.enums import BybitEnumParser
@@ -39,6 +40,7 @@ from nautilus_trader.adapters.bybit.schemas.order import BybitOrder
 from nautilus_trader.adapters.bybit.schemas.trade import BybitExecution
 from nautilus_trader.adapters.bybit.schemas.ws import BybitWsAccountExecution
 from nautilus_trader.adapters.bybit.schemas.ws import BybitWsAccountExecutionFast
+from nautilus_trader.adapters.bybit.schemas.ws import BybitWsAccountOrder
 from nautilus_trader.common.component import Logger
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
@@ -63,6 +65,7 @@ CLOSED = (OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED)  # fi
 
 
 _ORDER_TYPES = BybitEnumParser().bybit_to_nautilus_order_type
+_O = TypeVar("_O", BybitOrder, BybitWsAccountOrder)
 _log = Logger("BybitArbAccountHttpAPI")
 
 
@@ -73,7 +76,7 @@ def representable(order: Any) -> bool:
     return (order.orderType, order.stopOrderType, order.side, order.triggerDirection) in _ORDER_TYPES
 
 
-def _representable_only(orders: list[BybitOrder]) -> list[BybitOrder]:
+def _representable_only(orders: list[_O]) -> list[_O]:
     kept = [o for o in orders if representable(o)]
     for o in orders:
         if not representable(o):
@@ -142,7 +145,7 @@ def ws_execution(row: BybitExecution, category: BybitProductType) -> BybitWsAcco
 
 class BybitArbExecutionClient(BybitExecutionClient):
     def __init__(self, *args: Any, config: BybitArbExecClientConfig, **kwargs: Any) -> None:
-        super().__init__(*args, config=config, **kwargs)
+        super().__init__(*args, config=config, **kwargs)  # type: ignore[misc]
         # Adds methods only (no state), so every reference the built-in holds stays valid.
         self._http_account.__class__ = BybitArbAccountHttpAPI
         self._funding_poll_secs = config.funding_poll_secs

@@ -75,7 +75,7 @@ class BybitFront(StreamApi):
         for m in universe.markets:
             st = self.exchange.market(m.key)
             history.observe(m, now_ms(), st.mid, st.day_base)
-        public = {
+        public: dict[str, Callable[[dict[str, Any]], Any]] = {
             "/v5/market/time": self.get_time,
             "/v5/market/instruments-info": self.get_instruments,
             "/v5/market/tickers": self.get_tickers,
@@ -88,7 +88,7 @@ class BybitFront(StreamApi):
         }
         self._public: dict[str, Callable[[dict[str, Any]], Any]] = public
         # path -> (method, handler, is an order action, needs trade permission)
-        self._private: dict[str, tuple[str, Callable[..., Any], bool]] = {
+        self._private: dict[str, tuple[str, Callable[..., Any] | None, bool]] = {
             "/v5/order/create": ("POST", self.create_order, True),
             "/v5/order/amend": ("POST", self.amend_order, True),
             "/v5/order/cancel": ("POST", self.cancel_order, True),

@@ -103,7 +103,8 @@ class FrontState(Front):
     def capturing(self) -> Iterator[list[SimEvent]]:
         """Hold back the core's events while an order action decides what the venue answers."""
         outer = self._capture
-        self._capture = events = []
+        events: list[SimEvent] = []
+        self._capture = events
         try:
             yield events
         finally:
@@ -275,15 +276,15 @@ class FrontState(Front):
                 view.last_pushed = key
                 self.push_private(view.uid, "order", view.market.category, [view.record(ws=True)])
         self._dirty_orders.clear()
-        for uid, key in list(self._dirty_positions):
-            m = self.u.by_key[key]
+        for uid, market_key in list(self._dirty_positions):
+            m = self.u.by_key[market_key]
             self.push_private(uid, "position", m.category, [self.acct.position(uid, m, ws=True)])
         self._dirty_positions.clear()
         for uid in list(self._dirty_wallets):
             self.push_private(uid, "wallet", None, [self.acct.wallet(uid)])
         self._dirty_wallets.clear()
-        for key in list(self._dirty_markets):
-            m = self.u.by_key.get(key)
-            if m is not None:
-                self.refresh_market(m)
+        for dirty in list(self._dirty_markets):
+            market = self.u.by_key.get(dirty)
+            if market is not None:
+                self.refresh_market(market)
         self._dirty_markets.clear()

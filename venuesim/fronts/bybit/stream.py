@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -393,8 +394,8 @@ class StreamApi(TradeApi):
             "close": m.px(c.close if c else mark),
             "high": m.px(c.high if c else mark),
             "low": m.px(c.low if c else mark),
-            "volume": m.qty(c.volume if c else 0),
-            "turnover": fmt(c.turnover if c else 0),
+            "volume": m.qty(c.volume if c else Decimal(0)),
+            "turnover": fmt(c.turnover if c else Decimal(0)),
             "confirm": t > end,
             "timestamp": t,
         }

@@ -132,8 +132,8 @@ class BitgetHttpClient:
         if reply.code != SUCCESS_CODE:
             raise venue_error(reply.code, reply.msg)
         if decoder is None:
-            return None if reply.data is None else msgspec.json.decode(reply.data)
-        if reply.data is None:
+            return None if s.is_null(reply.data) else msgspec.json.decode(reply.data)
+        if s.is_null(reply.data):
             raise MalformedMessageError(f"{path}: reply has no data", venue=BITGET)
         try:
             return decoder.decode(reply.data)

@@ -18,7 +18,7 @@ class RestReply(msgspec.Struct, frozen=True):
     code: str
     msg: str | None = None
     requestTime: int | None = None
-    data: msgspec.Raw | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
 
 
 # -- instruments ------------------------------------------------------------------------------------
@@ -335,11 +335,18 @@ class WsMessage(msgspec.Struct, frozen=True):
 
     arg: WsArg | None = None
     action: str | None = None
-    data: msgspec.Raw | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
     ts: Num | None = None
     event: str | None = None
     code: Num | None = None
     msg: str | None = None
+
+
+NULL = b"null"
+
+
+def is_null(raw: msgspec.Raw) -> bool:
+    return bytes(raw) == NULL
 
 
 class Decoders:

@@ -234,7 +234,7 @@ class BitgetWebSocket:
         if msg.event is not None:
             self._on_event(msg)
             return
-        if msg.arg is None or msg.data is None:
+        if msg.arg is None or s.is_null(msg.data):
             self._stats.malformed("envelope", "push without arg or data", raw)
             if self._on_malformed is not None:
                 self._on_malformed("envelope")

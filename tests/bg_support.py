@@ -84,7 +84,7 @@ def node_config(
         if data
         else {},
         exec_clients={
-            "BITGET": BitgetExecClientConfig(**common, **creds, heartbeat_secs=5.0, **{**exec_kwargs})
+            "BITGET": BitgetExecClientConfig(**common, **{**creds, "heartbeat_secs": 5.0, **exec_kwargs})
         }
         if exec_
         else {},

@@ -80,14 +80,20 @@ def venue_position(sim, market: str = "NVDAUSDT") -> Decimal:
 def positions(h: BitgetNode) -> dict:
     reports = h.run_coro(
         h.exec_client.generate_position_status_reports(
-            GeneratePositionStatusReports(instrument_id=None, start=None, end=None, command_id=UUID4(), ts_init=time.time_ns())
+            GeneratePositionStatusReports(
+                instrument_id=None, start=None, end=None, command_id=UUID4(), ts_init=time.time_ns()
+            )
         )
     )
     return {r.instrument_id: (r.position_side, r.quantity.as_decimal()) for r in reports}
 
 
 def kinds(h: BitgetNode, order) -> list[str]:
-    return [type(e).__name__ for e in h.probe.events if getattr(e, "client_order_id", None) == order.client_order_id]
+    return [
+        type(e).__name__
+        for e in h.probe.events
+        if getattr(e, "client_order_id", None) == order.client_order_id
+    ]
 
 
 def test_ioc_fills_and_the_position_is_reported(node, sim):
@@ -97,14 +103,18 @@ def test_ioc_fills_and_the_position_is_reported(node, sim):
     fill = wait_for(lambda: events_for(node, order, "OrderFilled"), 10, "IOC fill")[0]
     assert fill.last_qty.as_decimal() == Decimal("2") and fill.commission.currency.code == "USDT"
     assert fill.liquidity_side.name == "TAKER" and fill.last_px.as_decimal() <= ask * Decimal("1.01")
-    assert fill.commission.as_decimal() == (fill.last_px.as_decimal() * 2 * Decimal("0.0006")).quantize(Decimal("0.000001"))
+    assert fill.commission.as_decimal() == (fill.last_px.as_decimal() * 2 * Decimal("0.0006")).quantize(
+        Decimal("0.000001")
+    )
     assert kinds(node, order) == ["OrderInitialized", "OrderSubmitted", "OrderAccepted", "OrderFilled"]
     assert venue_position(sim) == before + 2
     assert positions(node)[NVDA] == (PositionSide.LONG, before + 2)
     account = node.call(lambda: node.probe.cache.account_for_venue(NVDA.venue))
     usdt = fill.commission.currency
     # futures equity (after the fee) plus the spot wallet's USDT, as one multi-currency margin account
-    wait_for(lambda: 199_000 < node.call(lambda: account.balance_total(usdt)).as_decimal() < 200_000, 5, "balance")
+    wait_for(
+        lambda: 199_000 < node.call(lambda: account.balance_total(usdt)).as_decimal() < 200_000, 5, "balance"
+    )
 
 
 def test_gtc_rests_is_modified_then_canceled(node, sim):
@@ -118,7 +128,9 @@ def test_gtc_rests_is_modified_then_canceled(node, sim):
     assert updated.venue_order_id != accepted.venue_order_id  # the venue replaces the order
     assert updated.price == new_px and updated.quantity == new_qty
     resting = sim.call(lambda: [o for o in sim.exchange.open_orders(UID) if o.market == "NVDAUSDT"])
-    assert [(str(o.oid), o.price, o.size) for o in resting] == [(updated.venue_order_id.value, new_px.as_decimal(), Decimal("1.5"))]
+    assert [(str(o.oid), o.price, o.size) for o in resting] == [
+        (updated.venue_order_id.value, new_px.as_decimal(), Decimal("1.5"))
+    ]
     node.call(lambda: node.probe.cancel_order(node.probe.cache.order(order.client_order_id)))
     wait_for(lambda: events_for(node, order, "OrderCanceled"), 10, "cancel")
     assert sim.call(lambda: [o for o in sim.exchange.open_orders(UID) if o.market == "NVDAUSDT"]) == []
@@ -141,7 +153,9 @@ def test_rejections_carry_the_reason(node, sim):
     injected = submit(node, OrderSide.BUY, "1", px(ask), time_in_force=TimeInForce.IOC)
     rej = wait_for(lambda: events_for(node, injected, "OrderRejected"), 10, "injected reject")[0]
     assert rej.reason == "45001: Order rejected: venue maintenance"
-    gtd = node.call(lambda: limit(node.probe, NVDA, OrderSide.BUY, "1", px(bid), time_in_force=TimeInForce.DAY))
+    gtd = node.call(
+        lambda: limit(node.probe, NVDA, OrderSide.BUY, "1", px(bid), time_in_force=TimeInForce.DAY)
+    )
     node.call(lambda: node.probe.submit_order(gtd))
     rej = wait_for(lambda: events_for(node, gtd, "OrderRejected"), 10, "tif reject")[0]
     assert "time_in_force DAY is not supported by Bitget" in rej.reason
@@ -169,17 +183,28 @@ def test_reduce_only_closes_but_never_opens(node, sim):
     opened = submit(node, OrderSide.BUY, "1", px(ask * Decimal("1.01")), time_in_force=TimeInForce.IOC)
     wait_for(lambda: events_for(node, opened, "OrderFilled"), 10, "open")
     size = venue_position(sim)
-    too_much = submit(node, OrderSide.SELL, str(size + 5), px(bid * Decimal("0.99")), time_in_force=TimeInForce.IOC, reduce_only=True)
+    too_much = submit(
+        node,
+        OrderSide.SELL,
+        str(size + 5),
+        px(bid * Decimal("0.99")),
+        time_in_force=TimeInForce.IOC,
+        reduce_only=True,
+    )
     rej = wait_for(lambda: events_for(node, too_much, "OrderRejected"), 10, "reduce-only reject")[0]
     assert rej.reason == "40757: Not enough position is available."
-    close = submit(node, OrderSide.SELL, "1", px(bid * Decimal("0.99")), time_in_force=TimeInForce.IOC, reduce_only=True)
+    close = submit(
+        node, OrderSide.SELL, "1", px(bid * Decimal("0.99")), time_in_force=TimeInForce.IOC, reduce_only=True
+    )
     wait_for(lambda: events_for(node, close, "OrderFilled"), 10, "reduce-only close")
     assert venue_position(sim) == size - 1
 
 
 def test_market_orders_and_order_lists(node, sim):
     market = node.call(
-        lambda: node.probe.order_factory.market(NVDA, OrderSide.SELL, node.probe.cache.instrument(NVDA).make_qty(Decimal("1")))
+        lambda: node.probe.order_factory.market(
+            NVDA, OrderSide.SELL, node.probe.cache.instrument(NVDA).make_qty(Decimal("1"))
+        )
     )
     node.call(lambda: node.probe.submit_order(market))
     fill = wait_for(lambda: events_for(node, market, "OrderFilled"), 10, "market fill")[0]
@@ -189,7 +214,11 @@ def test_market_orders_and_order_lists(node, sim):
     node.exec_client._http.on_send = lambda body, t: sent.append(body)
     a = node.call(lambda: limit(node.probe, NVDA, OrderSide.BUY, "1", px(bid * Decimal("0.9"))))
     b = node.call(lambda: limit(node.probe, NVDA, OrderSide.BUY, "2", px(bid * Decimal("0.91"))))
-    node.call(lambda: node.probe.submit_order_list(OrderList(node.probe.order_factory.generate_order_list_id(), [a, b])))
+    node.call(
+        lambda: node.probe.submit_order_list(
+            OrderList(node.probe.order_factory.generate_order_list_id(), [a, b])
+        )
+    )
     for o in (a, b):
         wait_for(lambda o=o: events_for(node, o, "OrderAccepted"), 10, "batch accepted")
     node.exec_client._http.on_send = None
@@ -203,13 +232,22 @@ def test_market_orders_and_order_lists(node, sim):
 
 def test_spot_pair_trades_with_fees_in_the_bought_coin(node, sim):
     _, ask = top(sim, "BTCUSDT-SPOT")
-    order = submit(node, OrderSide.BUY, "0.01", px(ask * Decimal("1.01")), instrument=BTC_SPOT, time_in_force=TimeInForce.IOC)
+    order = submit(
+        node,
+        OrderSide.BUY,
+        "0.01",
+        px(ask * Decimal("1.01")),
+        instrument=BTC_SPOT,
+        time_in_force=TimeInForce.IOC,
+    )
     fill = wait_for(lambda: events_for(node, order, "OrderFilled"), 10, "spot fill")[0]
     assert fill.commission.currency.code == "BTC" and fill.commission.as_decimal() == Decimal("0.00001")
     spot = sim.state()["accounts"][UID]["spot"]
     assert Decimal(spot["BTC"]) == Decimal("0.00999")
     market = node.call(
-        lambda: node.probe.order_factory.market(BTC_SPOT, OrderSide.SELL, node.probe.cache.instrument(BTC_SPOT).make_qty(Decimal("0.005")))
+        lambda: node.probe.order_factory.market(
+            BTC_SPOT, OrderSide.SELL, node.probe.cache.instrument(BTC_SPOT).make_qty(Decimal("0.005"))
+        )
     )
     node.call(lambda: node.probe.submit_order(market))
     sold = wait_for(lambda: events_for(node, market, "OrderFilled"), 10, "spot market sell")[0]
@@ -225,7 +263,9 @@ def test_funding_settlement_becomes_a_funding_payment(node, sim):
     wait_for(lambda: node.exec_client._positions.get("NVDAUSDT") == held, 10, "positions stream")
     sim.settle_funding("NVDAUSDT", "0.0004")
     entry = sim.call(lambda: list(sim.exchange.account(UID).fundings)[-1])
-    payments = wait_for(lambda: [d for d in node.probe.data if isinstance(d, FundingPayment)], 10, "FundingPayment")
+    payments = wait_for(
+        lambda: [d for d in node.probe.data if isinstance(d, FundingPayment)], 10, "FundingPayment"
+    )
     p = payments[-1]
     assert p.instrument_id == NVDA and p.rate == Decimal("0.0004") and p.position_quantity == held
     assert p.amount == entry.amount < 0 and p.currency.code == "USDT"
@@ -237,7 +277,9 @@ def test_funding_settlement_becomes_a_funding_payment(node, sim):
 
 def test_funding_rates_marks_and_intervals_stream(node, sim):
     sim.set_funding_rate("NVDAUSDT", "0.00033")
-    rates = wait_for(lambda: [r for r in node.probe.funding_rates if r.rate == Decimal("0.00033")], 10, "new rate")
+    rates = wait_for(
+        lambda: [r for r in node.probe.funding_rates if r.rate == Decimal("0.00033")], 10, "new rate"
+    )
     assert rates[-1].next_funding_ns % (4 * 3_600_000_000_000) == 0  # NVDAUSDT settles every 4 h
     assert node.probe.marks and node.probe.indexes
     assert node.call(lambda: node.probe.cache.instrument(NVDA).info["funding_interval_hours"]) == 4
@@ -264,7 +306,16 @@ def test_lost_order_reply_is_resolved_by_client_oid(node, sim):
     wait_for(lambda: events_for(node, order, "OrderFilled"), 15, "fill despite the lost reply")
     assert status(node, order) == "FILLED"
     assert sim.state()["faults"]["injected"]["drop_ack"] >= 1
-    assert len([o for o in sim.call(lambda: list(sim.exchange.orders.values())) if o.cloid == order.client_order_id.value.lower()]) == 1
+    assert (
+        len(
+            [
+                o
+                for o in sim.call(lambda: list(sim.exchange.orders.values()))
+                if o.cloid == order.client_order_id.value.lower()
+            ]
+        )
+        == 1
+    )
 
 
 def test_rate_limited_and_failing_rest_calls_are_retried(node, sim):
@@ -292,9 +343,15 @@ def test_fills_during_a_disconnect_are_recovered_exactly_once(node, sim):
 
 def test_silent_feed_is_reported_stale_then_live(node, sim):
     sim.set_faults(ws_silent=True)
-    stale = wait_for(lambda: [d for d in node.probe.data if isinstance(d, FeedStatus) and d.state == "stale"], 10, "stale")
+    stale = wait_for(
+        lambda: [d for d in node.probe.data if isinstance(d, FeedStatus) and d.state == "stale"], 10, "stale"
+    )
     assert stale[-1].instrument_id in (NVDA, BTC_SPOT)
     sim.reset_faults()
-    wait_for(lambda: [d for d in node.probe.data if isinstance(d, FeedStatus) and d.state == "live"], 15, "live again")
+    wait_for(
+        lambda: [d for d in node.probe.data if isinstance(d, FeedStatus) and d.state == "live"],
+        15,
+        "live again",
+    )
     n = len(node.probe.quotes)
     wait_for(lambda: len(node.probe.quotes) > n + 2, 10, "quotes flowing")

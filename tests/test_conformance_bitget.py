@@ -38,14 +38,29 @@ def point(ex, sim) -> None:
 
 @pytest.fixture(scope="module")
 def exchange(sim):
-    ex = ccxt.bitget({"apiKey": API_KEY, "secret": API_SECRET, "password": PASSPHRASE, "timeout": 5000, "enableRateLimit": False})
+    ex = ccxt.bitget(
+        {
+            "apiKey": API_KEY,
+            "secret": API_SECRET,
+            "password": PASSPHRASE,
+            "timeout": 5000,
+            "enableRateLimit": False,
+        }
+    )
     point(ex, sim)
     return ex
 
 
 def test_ccxt_markets_books_funding(exchange, sim):
     markets = exchange.load_markets()
-    assert {"BTC/USDT:USDT", "ETH/USDT:USDT", "NVDA/USDT:USDT", "SOL/USDT:USDT", "BTC/USDT", "ETH/USDT"} <= set(markets)
+    assert {
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "NVDA/USDT:USDT",
+        "SOL/USDT:USDT",
+        "BTC/USDT",
+        "ETH/USDT",
+    } <= set(markets)
     nvda = markets[NVDA]
     assert nvda["id"] == "NVDAUSDT" and nvda["swap"] and nvda["linear"] and nvda["settle"] == "USDT"
     assert nvda["precision"] == {"amount": 0.01, "price": 0.01} and nvda["limits"]["cost"]["min"] == 5
@@ -68,7 +83,9 @@ def test_ccxt_places_cancels_and_reads_fills_positions_balances(exchange):
     exchange.load_markets()
     book = exchange.fetch_order_book(NVDA)
     bid, ask = book["bids"][0][0], book["asks"][0][0]
-    resting = exchange.create_order(NVDA, "limit", "buy", 1, round(bid * 0.95, 2), {"clientOrderId": "ccxt-rest-1"})
+    resting = exchange.create_order(
+        NVDA, "limit", "buy", 1, round(bid * 0.95, 2), {"clientOrderId": "ccxt-rest-1"}
+    )
     assert resting["id"] and resting["clientOrderId"] == "ccxt-rest-1"
     assert [o["id"] for o in exchange.fetch_open_orders(NVDA)] == [resting["id"]]
     fetched = exchange.fetch_order(resting["id"], NVDA)
@@ -80,7 +97,12 @@ def test_ccxt_places_cancels_and_reads_fills_positions_balances(exchange):
     taker = exchange.create_order(NVDA, "market", "buy", 2)
     assert exchange.fetch_order(taker["id"], NVDA)["status"] == "closed"
     trades = exchange.fetch_my_trades(NVDA)
-    assert trades and trades[0]["side"] == "buy" and trades[0]["fee"]["currency"] == "USDT" and trades[0]["fee"]["cost"] > 0
+    assert (
+        trades
+        and trades[0]["side"] == "buy"
+        and trades[0]["fee"]["currency"] == "USDT"
+        and trades[0]["fee"]["cost"] > 0
+    )
     assert sum(t["amount"] for t in trades if t["order"] == taker["id"]) == pytest.approx(2)
     positions = {p["symbol"]: p for p in exchange.fetch_positions([NVDA])}
     assert positions[NVDA]["side"] == "long" and positions[NVDA]["contracts"] == pytest.approx(2)
@@ -102,7 +124,9 @@ def test_ccxt_reads_venue_errors(exchange):
         exchange.create_order(NVDA, "limit", "buy", 0.01, 100)  # 1 USDT < 5 USDT minimum
     with pytest.raises(ccxt.OrderNotFound):
         exchange.cancel_order("123", NVDA)
-    bad = ccxt.bitget({"apiKey": API_KEY, "secret": API_SECRET, "password": "wrong-pass", "enableRateLimit": False})
+    bad = ccxt.bitget(
+        {"apiKey": API_KEY, "secret": API_SECRET, "password": "wrong-pass", "enableRateLimit": False}
+    )
     bad.urls["api"] = exchange.urls["api"]
     bad.markets, bad.markets_by_id, bad.symbols = exchange.markets, exchange.markets_by_id, exchange.symbols
     with pytest.raises(ccxt.AuthenticationError, match="40012"):
@@ -111,7 +135,9 @@ def test_ccxt_reads_venue_errors(exchange):
 
 def test_ccxt_pro_streams_books_with_checksums_and_private_orders(sim):
     async def run():
-        ex = ccxt.pro.bitget({"apiKey": API_KEY, "secret": API_SECRET, "password": PASSPHRASE, "enableRateLimit": False})
+        ex = ccxt.pro.bitget(
+            {"apiKey": API_KEY, "secret": API_SECRET, "password": PASSPHRASE, "enableRateLimit": False}
+        )
         point(ex, sim)
         try:
             await ex.load_markets()

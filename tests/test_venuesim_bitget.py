@@ -35,7 +35,10 @@ DEMO_KEY = "bg_demo_key_000000000000"
 
 @pytest.fixture(scope="module")
 def sim():
-    accounts = [account(), {"api_key": DEMO_KEY, "secret": API_SECRET, "passphrase": PASSPHRASE, "demo": True}]
+    accounts = [
+        account(),
+        {"api_key": DEMO_KEY, "secret": API_SECRET, "passphrase": PASSPHRASE, "demo": True},
+    ]
     with running_sim(tick_secs=None, accounts=accounts) as s:
         yield s
 
@@ -50,7 +53,9 @@ def signer(key=API_KEY, secret=API_SECRET, passphrase=PASSPHRASE, demo=False) ->
     return BitgetSigner(Secret(key), Secret(secret), Secret(passphrase), demo=demo)
 
 
-def rest(sim, method: str, path: str, params=None, body=None, sign: BitgetSigner | None = None, ts_ms=None, **hdr):
+def rest(
+    sim, method: str, path: str, params=None, body=None, sign: BitgetSigner | None = None, ts_ms=None, **hdr
+):
     query = query_string(params)
     text = json.dumps(body, separators=(",", ":")) if body is not None else ""
     headers = (sign or signer()).rest_headers(method, path, query, text, ts_ms) if sign is not False else {}
@@ -84,16 +89,29 @@ def test_signed_requests_pass_and_every_bad_credential_gets_its_code(sim):
         (dict(sign=signer(key=DEMO_KEY)), "40099", "exchange environment is incorrect"),
     ]
     for kwargs, code, msg in cases:
-        status, reply = rest(sim, "GET", "/api/v2/mix/account/accounts", {"productType": "USDT-FUTURES"}, **kwargs)
+        status, reply = rest(
+            sim, "GET", "/api/v2/mix/account/accounts", {"productType": "USDT-FUTURES"}, **kwargs
+        )
         assert (status, reply["code"], reply["msg"]) == (400, code, msg), kwargs
     # the demo key works with the demo-trading header
-    status, reply = rest(sim, "GET", "/api/v2/mix/account/accounts", {"productType": "USDT-FUTURES"}, sign=signer(key=DEMO_KEY, demo=True))
+    status, reply = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/account/accounts",
+        {"productType": "USDT-FUTURES"},
+        sign=signer(key=DEMO_KEY, demo=True),
+    )
     assert status == 200
     # a body changed after signing is refused
     ts = str(int(time.time() * 1000))
     body = '{"productType":"USDT-FUTURES","posMode":"one_way_mode"}'
     headers = signer().rest_headers("POST", "/api/v2/mix/account/set-position-mode", "", body, int(ts))
-    r = requests.post(f"{sim.http_url}/api/v2/mix/account/set-position-mode", data=body.replace("one_way", "hedge"), headers=headers, timeout=5)
+    r = requests.post(
+        f"{sim.http_url}/api/v2/mix/account/set-position-mode",
+        data=body.replace("one_way", "hedge"),
+        headers=headers,
+        timeout=5,
+    )
     assert r.json()["code"] == "40009"
     assert sim.state()["auth_failures"]["40009"] >= 2
 
@@ -117,7 +135,14 @@ async def _login(sim, **overrides):
     s = signer(**{k: v for k, v in overrides.items() if k in ("key", "secret", "passphrase")})
     frame = s.ws_login(overrides.get("ts"))
     async with websockets.connect(url, close_timeout=0.2) as ws:
-        await ws.send(json.dumps({"op": "subscribe", "args": [{"instType": "USDT-FUTURES", "channel": "orders", "instId": "default"}]}))
+        await ws.send(
+            json.dumps(
+                {
+                    "op": "subscribe",
+                    "args": [{"instType": "USDT-FUTURES", "channel": "orders", "instId": "default"}],
+                }
+            )
+        )
         before = json.loads(await asyncio.wait_for(ws.recv(), 2))
         await ws.send(json.dumps(frame))
         reply = json.loads(await asyncio.wait_for(ws.recv(), 2))
@@ -149,7 +174,14 @@ async def _book_session(sim, updates: int, corrupt: int = 0):
     local = L2Book()
     results = []
     async with websockets.connect(sim.ws_url, close_timeout=0.2) as ws:
-        await ws.send(json.dumps({"op": "subscribe", "args": [{"instType": "USDT-FUTURES", "channel": "books", "instId": "NVDAUSDT"}]}))
+        await ws.send(
+            json.dumps(
+                {
+                    "op": "subscribe",
+                    "args": [{"instType": "USDT-FUTURES", "channel": "books", "instId": "NVDAUSDT"}],
+                }
+            )
+        )
         assert json.loads(await ws.recv())["event"] == "subscribe"
         loop = asyncio.get_running_loop()
         if corrupt:
@@ -218,13 +250,31 @@ def test_order_rules_and_refusals_use_the_venue_codes(sim):
     assert status == 200 and reply["data"]["clientOid"] == "dup-1"
     assert place(sim, price=str(bid * Decimal("0.9")).split(".")[0], clientOid="dup-1")[1]["code"] == "40786"
     # refused orders never existed; the resting one is queryable by its clientOid
-    status, detail = rest(sim, "GET", "/api/v2/mix/order/detail", {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "dup-1"})
+    status, detail = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/order/detail",
+        {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "dup-1"},
+    )
     assert detail["data"]["status"] == "live" and detail["data"]["force"] == "gtc"
     status, pending = rest(sim, "GET", "/api/v2/mix/order/orders-pending", {"productType": "USDT-FUTURES"})
     assert [o["clientOid"] for o in pending["data"]["entrustedList"]] == ["dup-1"]
-    status, cancel = rest(sim, "POST", "/api/v2/mix/order/cancel-all-orders", body={"productType": "USDT-FUTURES", "marginCoin": "USDT"})
+    status, cancel = rest(
+        sim,
+        "POST",
+        "/api/v2/mix/order/cancel-all-orders",
+        body={"productType": "USDT-FUTURES", "marginCoin": "USDT"},
+    )
     assert [o["clientOid"] for o in cancel["data"]["successList"]] == ["dup-1"]
-    assert rest(sim, "POST", "/api/v2/mix/order/cancel-order", body={"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "dup-1"})[1]["code"] == "40768"
+    assert (
+        rest(
+            sim,
+            "POST",
+            "/api/v2/mix/order/cancel-order",
+            body={"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "dup-1"},
+        )[1]["code"]
+        == "40768"
+    )
 
 
 def test_ioc_fok_and_post_only_that_cannot_execute_are_created_then_canceled(sim):
@@ -237,33 +287,78 @@ def test_ioc_fok_and_post_only_that_cannot_execute_are_created_then_canceled(sim
     }.items():
         status, reply = place(sim, clientOid=f"cx-{name}", **fields)
         assert status == 200, reply
-        _, detail = rest(sim, "GET", "/api/v2/mix/order/detail", {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "orderId": reply["data"]["orderId"]})
+        _, detail = rest(
+            sim,
+            "GET",
+            "/api/v2/mix/order/detail",
+            {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "orderId": reply["data"]["orderId"]},
+        )
         out[name] = (detail["data"]["status"], detail["data"]["baseVolume"], detail["data"]["force"])
-    assert out == {"ioc": ("canceled", "0.00", "ioc"), "fok": ("canceled", "0.00", "fok"), "post_only": ("canceled", "0.00", "post_only")}
-    status, reply = place(sim, force="fok", price=str(ask * Decimal("1.01")).split(".")[0] + ".00", size="2", clientOid="fok-fills")
-    _, detail = rest(sim, "GET", "/api/v2/mix/order/detail", {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "fok-fills"})
+    assert out == {
+        "ioc": ("canceled", "0.00", "ioc"),
+        "fok": ("canceled", "0.00", "fok"),
+        "post_only": ("canceled", "0.00", "post_only"),
+    }
+    status, reply = place(
+        sim,
+        force="fok",
+        price=str(ask * Decimal("1.01")).split(".")[0] + ".00",
+        size="2",
+        clientOid="fok-fills",
+    )
+    _, detail = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/order/detail",
+        {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "clientOid": "fok-fills"},
+    )
     assert detail["data"]["status"] == "filled" and detail["data"]["baseVolume"] == "2.00"
 
 
 def test_position_mode_cannot_change_with_a_position_and_is_reported(sim):
-    _, reply = rest(sim, "GET", "/api/v2/mix/account/account", {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"})
+    _, reply = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/account/account",
+        {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"},
+    )
     assert reply["data"]["posMode"] == "one_way_mode"
-    positions = rest(sim, "GET", "/api/v2/mix/position/all-position", {"productType": "USDT-FUTURES", "marginCoin": "USDT"})[1]["data"]
+    positions = rest(
+        sim, "GET", "/api/v2/mix/position/all-position", {"productType": "USDT-FUTURES", "marginCoin": "USDT"}
+    )[1]["data"]
     if not positions:
         place(sim, orderType="market", size="1")
-    _, reply = rest(sim, "POST", "/api/v2/mix/account/set-position-mode", body={"productType": "USDT-FUTURES", "posMode": "hedge_mode"})
+    _, reply = rest(
+        sim,
+        "POST",
+        "/api/v2/mix/account/set-position-mode",
+        body={"productType": "USDT-FUTURES", "posMode": "hedge_mode"},
+    )
     assert reply["code"] == "40920"
 
 
 def test_funding_settlement_writes_a_bill_and_the_history(sim):
-    _, positions = rest(sim, "GET", "/api/v2/mix/position/all-position", {"productType": "USDT-FUTURES", "marginCoin": "USDT"})
+    _, positions = rest(
+        sim, "GET", "/api/v2/mix/position/all-position", {"productType": "USDT-FUTURES", "marginCoin": "USDT"}
+    )
     if not positions["data"]:
         place(sim, orderType="market", size="1")
     assert sim.settle_funding("NVDAUSDT", "0.0003") >= 1
-    _, bills = rest(sim, "GET", "/api/v2/mix/account/bill", {"productType": "USDT-FUTURES", "businessType": "contract_settle_fee"})
+    _, bills = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/account/bill",
+        {"productType": "USDT-FUTURES", "businessType": "contract_settle_fee"},
+    )
     bill = bills["data"]["bills"][0]
     assert bill["symbol"] == "NVDAUSDT" and Decimal(bill["amount"]) < 0  # a long pays a positive rate
-    _, hist = rest(sim, "GET", "/api/v2/mix/market/history-fund-rate", {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES"}, sign=False)
+    _, hist = rest(
+        sim,
+        "GET",
+        "/api/v2/mix/market/history-fund-rate",
+        {"symbol": "NVDAUSDT", "productType": "USDT-FUTURES"},
+        sign=False,
+    )
     assert hist["data"][0]["fundingRate"] == "0.0003" and hist["data"][0]["fundingTime"] == bill["cTime"]
     state = sim.state()
     assert state["accounts"][UID]["positions"]["NVDAUSDT"] != "0"

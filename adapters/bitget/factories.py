@@ -60,7 +60,7 @@ def get_rate_limiter(base_url: str) -> RateLimiter:
 def get_http_client(
     base_url: str, signer: BitgetSigner | None = None, timeout_secs: float = 10.0, max_retries: int = 3
 ) -> BitgetHttpClient:
-    key = (base_url, signer.key_fingerprint if signer else None, signer.demo if signer else None)
+    key = (base_url, signer.credentials_fingerprint if signer else None, signer.demo if signer else None)
     client = _HTTP.get(key)
     if client is None:
         client = _HTTP[key] = BitgetHttpClient(

@@ -85,5 +85,11 @@ class BitgetSigner:
 
     @property
     def key_fingerprint(self) -> str:
-        """A short stable id of the key (for cache keys and account ids), not the key itself."""
+        """A short stable id of the API key (the account id), not the key itself."""
         return hashlib.blake2b(self._key.reveal().encode(), digest_size=6).hexdigest()
+
+    @property
+    def credentials_fingerprint(self) -> str:
+        """A digest of key, secret and passphrase together (client caches), revealing none of them."""
+        text = "\x00".join((self._key.reveal(), self._secret.reveal(), self._passphrase.reveal()))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -294,7 +294,7 @@ def test_book_checksum_mismatch_makes_the_client_resync_from_a_fresh_snapshot(no
     wait_for(lambda: client.book_stats["updates"] > before.get("updates", 0) + 3, 10, "updates again")
     assert client.book_stats["checksum_mismatches"] == before.get("checksum_mismatches", 0) + 1
     book = node.call(lambda: node.probe.cache.order_book(NVDA))
-    bid, ask = top(sim)
+    bid, _ask = top(sim)
     wait_for(lambda: node.call(lambda: book.best_bid_price()) is not None, 5, "book")
     assert abs(node.call(lambda: book.best_bid_price()).as_decimal() - bid) / bid < Decimal("0.01")
 

@@ -148,7 +148,7 @@ def test_missing_credentials_name_the_variables_and_dotenv_is_read(monkeypatch, 
     for name in ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE", "BITGET_DEMO_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ARB_DOTENV", str(tmp_path / "none.env"))
-    with pytest.raises(ConfigurationError, match="BITGET_API_KEY .or `api_key`., BITGET_API_SECRET"):
+    with pytest.raises(ConfigurationError, match=r"BITGET_API_KEY \(or `api_key`\), BITGET_API_SECRET"):
         build_signer(BitgetExecClientConfig())
     with pytest.raises(ConfigurationError, match="BITGET_DEMO_API_KEY"):
         build_signer(BitgetExecClientConfig(demo=True))

@@ -185,9 +185,8 @@ def test_recorded_trades_tickers_and_candles_parse(recording, legacy_index):
 
 
 def test_bitget_values_of_the_funding_panel_parse_as_funding_rates(shared_data):
-    rows = [
-        r for r in csv.DictReader(open(shared_data / PANEL)) if r["venue"] == "bitget" and r["rate_8h_equiv"]
-    ]
+    with open(shared_data / PANEL) as f:
+        rows = [r for r in csv.DictReader(f) if r["venue"] == "bitget" and r["rate_8h_equiv"]]
     assert len(rows) > 1000
     index = build_index(
         [s.Contract("BTCUSDT", "BTC", "USDT", "1", "1", "3", "0.001", fundInterval="8")], [], TS
@@ -541,7 +540,7 @@ def test_malformed_values_name_the_field(index):
     m = index.lookup("USDT-FUTURES", "BTCUSDT")
     bad = s.PublicTrade(tradeId="1", price="27000.55", size="0.001", side="buy", ts="1695716760565")
     with pytest.raises(
-        MalformedMessageError, match="field 'price' '27000.55' has 2 decimals; the instrument allows 1"
+        MalformedMessageError, match=r"field 'price' '27000\.55' has 2 decimals; the instrument allows 1"
     ):
         parse_trade(bad, m, TS)
     with pytest.raises(MalformedMessageError, match="side must be 'buy' or 'sell'"):

@@ -83,7 +83,9 @@ def test_unknown_venue_kind_and_asset(catalog):
         == "strategies[0].kind: 'scalper' is not allowed (allowed: carry, noop, scalp, scripted)"
     )
     message = error_of(base(catalog, pairs=[{"asset": "DOGE", "venues": ["HYPERLIQUID", "BYBIT"]}]))
-    assert message == "strategies[0]: pairs[0]: unknown asset 'DOGE' (known assets: BTC, ETH, HYPE, NVDA, SOL)"
+    assert (
+        message == "strategies[0]: pairs[0]: unknown asset 'DOGE' (known assets: BTC, ETH, HYPE, NVDA, SOL)"
+    )
 
 
 def test_wrong_type_names_the_field(catalog):

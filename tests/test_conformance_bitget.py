@@ -82,7 +82,7 @@ def test_ccxt_markets_books_funding(exchange, sim):
 def test_ccxt_places_cancels_and_reads_fills_positions_balances(exchange):
     exchange.load_markets()
     book = exchange.fetch_order_book(NVDA)
-    bid, ask = book["bids"][0][0], book["asks"][0][0]
+    bid, _ask = book["bids"][0][0], book["asks"][0][0]
     resting = exchange.create_order(
         NVDA, "limit", "buy", 1, round(bid * 0.95, 2), {"clientOrderId": "ccxt-rest-1"}
     )

@@ -58,7 +58,9 @@ def test_lookup_errors_name_the_allowed_values():
     reg = default_registry()
     with pytest.raises(RegistryError, match=r"unknown venue 'FTX' \(known venues: ASTER, BINANCE, BITGET"):
         reg.market("BTC", "FTX")
-    with pytest.raises(RegistryError, match=r"unknown asset 'DOGE' \(known assets: BTC, ETH, HYPE, NVDA, SOL\)"):
+    with pytest.raises(
+        RegistryError, match=r"unknown asset 'DOGE' \(known assets: BTC, ETH, HYPE, NVDA, SOL\)"
+    ):
         reg.market("DOGE", "BYBIT")
     with pytest.raises(RegistryError, match=r"no spot market for SOL on BYBIT"):
         reg.market("SOL", "BYBIT", "spot")

@@ -233,7 +233,7 @@ def test_more_than_ten_messages_a_second_closes_the_socket(sim):
 
 # -- orders ----------------------------------------------------------------------------------------
 def test_order_rules_and_refusals_use_the_venue_codes(sim):
-    bid, ask = book_top(sim)
+    bid, _ask = book_top(sim)
     cases = [
         (dict(price=str(bid), size="1.005"), "40808"),  # more decimals than volumePlace
         (dict(price=f"{bid}5"), "41103"),  # price scale

@@ -471,7 +471,10 @@ class BitgetDataClient(LiveMarketDataClient):
         iid = command.instrument_id
         await self._ticker_subscribe(iid, "funding")
         if not self._market(iid).is_spot and iid not in self._funding_tasks:
-            self._funding_tasks[iid] = self.create_task(self._refresh_funding(iid), log_msg=f"funding {iid}")
+            # a loop for the subscription's lifetime: canceled quietly on unsubscribe / disconnect
+            self._funding_tasks[iid] = self._loop.create_task(
+                self._refresh_funding(iid), name=f"funding {iid}"
+            )
 
     async def _unsubscribe_mark_prices(self, command: UnsubscribeMarkPrices) -> None:
         await self._ticker_unsubscribe(command.instrument_id, "mark")
@@ -502,6 +505,8 @@ class BitgetDataClient(LiveMarketDataClient):
                     self._publish_funding(parse_current_fund_rate(row, m, self._clock.timestamp_ns()))
             except VenueError as e:
                 self._log.warning(f"Cannot read the current funding rate of {instrument_id}: {e.message}")
+            except Exception as e:  # a bad reply must not end the loop
+                self._log.error(f"Funding refresh of {instrument_id} failed: {type(e).__name__}: {e}")
             await asyncio.sleep(self._config.funding_refresh_secs)
 
     # -- requests --------------------------------------------------------------------------------

@@ -227,7 +227,9 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
             await self._ws.close()
             raise AuthenticationError(refused, venue=BITGET)
         if self._config.funding_poll_secs:
-            self._funding_poll_task = self.create_task(self._poll_funding_forever(), log_msg="funding poll")
+            self._funding_poll_task = self._loop.create_task(
+                self._poll_funding_forever(), name="funding poll"
+            )
         await self._await_account_registered()
 
     async def _disconnect(self) -> None:
@@ -953,7 +955,10 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
     async def _poll_funding_forever(self) -> None:
         while True:
             await asyncio.sleep(self._config.funding_poll_secs or 60.0)
-            await self._poll_funding()
+            try:
+                await self._poll_funding()
+            except Exception as e:  # a bad reply must not end the loop
+                self._log.error(f"Funding poll failed: {type(e).__name__}: {e}")
 
     async def _poll_funding(self) -> None:
         try:

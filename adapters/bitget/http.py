@@ -290,7 +290,7 @@ class BitgetHttpClient:
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_oid: str | None = None
     ) -> s.OrderAck:
-        body = {"symbol": symbol, "productType": USDT_FUTURES, "marginCoin": MARGIN_COIN}
+        body: dict[str, Any] = {"symbol": symbol, "productType": USDT_FUTURES, "marginCoin": MARGIN_COIN}
         body.update({"orderId": order_id} if order_id else {"clientOid": client_oid})
         return await self.post("/api/v2/mix/order/cancel-order", body, s.Decoders.order_ack)
 
@@ -429,7 +429,7 @@ class BitgetHttpClient:
     async def spot_cancel_order(
         self, symbol: str, order_id: str | None = None, client_oid: str | None = None
     ) -> s.OrderAck:
-        body = {"symbol": symbol}
+        body: dict[str, Any] = {"symbol": symbol}
         body.update({"orderId": order_id} if order_id else {"clientOid": client_oid or ""})
         return await self.post("/api/v2/spot/trade/cancel-order", body, s.Decoders.order_ack)
 

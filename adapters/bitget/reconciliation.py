@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import Logger
 from nautilus_trader.core.uuid import UUID4
@@ -49,7 +50,7 @@ class ReconciliationReports:
     _http: BitgetHttpClient
     _clock: LiveClock
     _log: Logger
-    _cache: object
+    _cache: Cache
     account_id: AccountId
     _markets: Callable[[], MarketIndex]
     _coid: Callable[[str | None, str | None], ClientOrderId | None]
@@ -57,7 +58,7 @@ class ReconciliationReports:
 
     def _spot_symbols_in_use(self) -> set[str]:
         out = set()
-        for order in self._cache.orders(venue=BITGET_VENUE):  # type: ignore[attr-defined]
+        for order in self._cache.orders(venue=BITGET_VENUE):
             m = self._markets().by_instrument.get(order.instrument_id)
             if m is not None and m.is_spot:
                 out.add(m.symbol)
@@ -77,7 +78,7 @@ class ReconciliationReports:
         iid = command.instrument_id
         coid = command.client_order_id
         if iid is None and coid is not None:
-            order = self._cache.order(coid)  # type: ignore[attr-defined]
+            order = self._cache.order(coid)
             iid = order.instrument_id if order is not None else None
         if iid is None:
             self._log.error("Order status report needs the instrument (Bitget queries orders per symbol)")

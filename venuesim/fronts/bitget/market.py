@@ -313,10 +313,10 @@ class MarketApi(FrontState):
             c[5] += traded * mid
         rows = []
         for t0 in sorted(buckets)[-limit:]:
-            o, h, low, c, v, qv = buckets[t0]
+            o, h, low, close, v, qv = buckets[t0]
             rnd = m.spec.round_price
             rows.append(
-                [str(t0), m.px(rnd(o, False)), m.px(rnd(h, True)), m.px(rnd(low, False)), m.px(rnd(c, False)),
+                [str(t0), m.px(rnd(o, False)), m.px(rnd(h, True)), m.px(rnd(low, False)), m.px(rnd(close, False)),
                  m.sz(v), p.num(qv.quantize(Decimal("0.0001"))), p.num(qv.quantize(Decimal("0.0001")))]
             )  # fmt: skip
         return rows

@@ -4,6 +4,8 @@
     arb venuesim run --port 8080 --account 0xYOURADDR=250000
     arb venuesim run --auto-accounts --funding-secs 60 --faults '{"ws_drop_after_frames": 500}'
     arb venuesim run --replay-catalog var/catalog --replay BTC=BTC-USD-PERP.HYPERLIQUID
+    arb venuesim run --venue bitget --venue hyperliquid --account MYKEY:MYSECRET:MYPASS=100000 \
+        --account 0xYOURADDR=100000       # both fronts (each takes the account form it understands)
 
 Point a node at it with `base_url_http=<http>` and `testnet=True` (clients sign for testnet when the
 URL is not mainnet). Steer the scenario through the control API printed at start (see
@@ -35,12 +37,25 @@ def add_parser(sub) -> None:
     r.add_argument("--port", type=int, default=0, help="first port (0 = any free port)")
     r.add_argument("--tick-secs", type=float, default=0.5, help="price path step interval (0 = manual only)")
     r.add_argument("--funding-secs", type=float, default=None, help="settle funding every N seconds")
-    r.add_argument("--account", action="append", default=[], help="0xADDRESS[=COLLATERAL] to create and fund")
-    r.add_argument("--auto-accounts", action="store_true", help="fund any valid signer on first use")
+    r.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        help="account to create and fund: 0xADDRESS[=COLLATERAL] (hyperliquid), "
+        "API_KEY[:SECRET[:PASSPHRASE]][=COLLATERAL] (bitget)",
+    )
+    r.add_argument(
+        "--auto-accounts",
+        action="store_true",
+        help="fund any valid signer on first use (bitget: any API key, secret venuesim-secret, passphrase venuesim)",
+    )
     r.add_argument("--mainnet-signatures", action="store_true", help="expect mainnet-signed actions")
     r.add_argument("--faults", default=None, help="JSON object of faults (see venuesim.faults)")
     r.add_argument(
-        "--config", type=Path, default=None, help="TOML file: [hyperliquid] markets/accounts/faults"
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML file: [hyperliquid] / [bitget] markets/accounts/faults",
     )
     r.add_argument("--replay-catalog", default=None, help="catalog whose quotes drive the price paths")
     r.add_argument(

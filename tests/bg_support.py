@@ -28,6 +28,7 @@ from adapters.bitget.config import BitgetDataClientConfig
 from adapters.bitget.config import BitgetExecClientConfig
 from adapters.bitget.factories import BitgetLiveDataClientFactory
 from adapters.bitget.factories import BitgetLiveExecClientFactory
+from venuesim.fronts.bitget import DEFAULT_MARKETS
 from venuesim.fronts.bitget import create
 from venuesim.server import SimThread
 
@@ -48,6 +49,10 @@ __all__ = ["API_KEY", "API_SECRET", "BTC", "BTC_SPOT", "ETH", "NVDA", "PASSPHRAS
 
 def account(**extra: Any) -> dict[str, Any]:
     return {"api_key": API_KEY, "secret": API_SECRET, "passphrase": PASSPHRASE, "uid": UID, **extra}
+
+
+# the default markets (they agree with catalog/registry.toml), NVDAUSDT settling every 4 h instead of 8
+MARKETS_4H_NVDA = [dict(m, fund_interval=4) if m["symbol"] == "NVDAUSDT" else m for m in DEFAULT_MARKETS]
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from bg_support import BTC_SPOT
+from bg_support import MARKETS_4H_NVDA
 from bg_support import NVDA
 from bg_support import UID
 from bg_support import BitgetNode
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.timeout(150)
 
 @pytest.fixture(scope="module")
 def sim():
-    with running_sim(tick_secs=0.05) as s:
+    with running_sim(tick_secs=0.05, markets=MARKETS_4H_NVDA) as s:
         yield s
 
 

@@ -13,6 +13,7 @@ import ccxt.pro
 import pytest
 from bg_support import API_KEY
 from bg_support import API_SECRET
+from bg_support import MARKETS_4H_NVDA
 from bg_support import PASSPHRASE
 from bg_support import running_sim
 
@@ -24,7 +25,7 @@ BTC = "BTC/USDT:USDT"
 
 @pytest.fixture(scope="module")
 def sim():
-    with running_sim(tick_secs=0.05) as s:
+    with running_sim(tick_secs=0.05, markets=MARKETS_4H_NVDA) as s:
         yield s
 
 

@@ -378,3 +378,24 @@ def test_http_faults_apply_to_rest_but_not_to_the_websocket_paths(sim):
     assert asyncio.run(connect()) == "pong"
     assert requests.get(f"{sim.http_url}/api/v2/public/time", timeout=5).status_code == 502
     wait_for(lambda: sim.state()["faults"]["injected"].get("http_error", 0) >= 2, 2, "faults counted")
+
+
+def test_default_markets_agree_with_the_registry():
+    from adapters.bitget.symbols import instrument_id
+    from catalog.registry import default_registry
+    from venuesim.fronts.bitget.universe import build_universe
+
+    reg = default_registry()
+    listed = {str(m.instrument_id): m for m in reg.markets_where(venue="BITGET")}
+    u = build_universe()
+    for m in u.markets.values():
+        iid = str(instrument_id(m.product, m.symbol))
+        spec = listed.get(iid)
+        if spec is None:
+            continue  # a simulator-only market
+        assert (m.tick, m.size_multiplier, m.min_trade_usdt) == (spec.tick, spec.lot, spec.min_notional), iid
+        if not m.is_spot:
+            assert m.fund_interval == spec.funding_interval_hours, iid
+    assert {"NVDAUSDT-PERP.BITGET", "BTCUSDT-PERP.BITGET", "BTCUSDT-SPOT.BITGET"} <= {
+        str(instrument_id(m.product, m.symbol)) for m in u.markets.values()
+    }

@@ -32,10 +32,9 @@ DEFAULT_MARKETS: list[dict[str, Any]] = [
     {"symbol": "SOLUSDT", "kind": "perp", "price": "150", "price_place": 3, "price_end_step": 1,
      "volume_place": 1, "size_multiplier": "0.1", "min_trade_num": "0.1", "max_leverage": 75},
     {"symbol": "NVDAUSDT", "kind": "perp", "price": "180", "price_place": 2, "price_end_step": 1,
-     "volume_place": 2, "size_multiplier": "0.01", "min_trade_num": "0.01", "max_leverage": 25,
-     "fund_interval": 4},
+     "volume_place": 2, "size_multiplier": "0.01", "min_trade_num": "0.01", "max_leverage": 25},
     {"symbol": "BTCUSDT", "kind": "spot", "price": "65000", "price_place": 2, "volume_place": 6,
-     "min_trade_num": "0.00001"},
+     "min_trade_num": "0.000001"},
     {"symbol": "ETHUSDT", "kind": "spot", "price": "3500", "price_place": 2, "volume_place": 4,
      "min_trade_num": "0.0001"},
 ]  # fmt: skip

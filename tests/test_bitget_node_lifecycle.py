@@ -31,6 +31,7 @@ from adapters.bitget.config import BitgetExecClientConfig
 from adapters.bitget.factories import build_signer
 from adapters.bitget.factories import get_http_client
 from adapters.bitget.factories import get_instrument_provider
+from adapters.common.errors import AuthenticationError
 from adapters.common.errors import ConfigurationError
 
 pytestmark = pytest.mark.timeout(150)
@@ -159,3 +160,27 @@ def test_missing_credentials_name_the_variables_and_dotenv_is_read(monkeypatch, 
     signer = build_signer(BitgetExecClientConfig(demo=True, dotenv_path=str(env)))
     assert signer.demo and signer.rest_headers("GET", "/api/v2/public/time")["paptrading"] == "1"
     assert API_KEY not in repr(signer) and PASSPHRASE not in repr(signer)
+
+
+def test_demo_account_trades_with_the_paptrading_header():
+    demo = dict(account(), api_key="bg_demo_key_0123456789", uid="2000001", demo=True)
+    with running_sim(tick_secs=0.05, accounts=[demo]) as sim:
+
+        async def without_header():
+            cfg = BitgetExecClientConfig(
+                api_key="bg_demo_key_0123456789", api_secret=API_SECRET, api_passphrase=PASSPHRASE
+            )
+            client = get_http_client(sim.http_url, build_signer(cfg), max_retries=0)
+            try:
+                await client.accounts()
+            finally:
+                await client.close()
+
+        with pytest.raises(AuthenticationError, match="40099: exchange environment is incorrect"):
+            asyncio.run(without_header())
+        with BitgetNode(
+            node_config(sim, api_key="bg_demo_key_0123456789", demo=True), ProbeConfig(quotes=[str(NVDA)])
+        ) as h:
+            trade(h, "1")
+            assert h.exec_client.is_connected
+        assert sim.state()["accounts"]["2000001"]["positions"]["NVDAUSDT"] == "1.00"

@@ -399,3 +399,30 @@ def test_default_markets_agree_with_the_registry():
     assert {"NVDAUSDT-PERP.BITGET", "BTCUSDT-PERP.BITGET", "BTCUSDT-SPOT.BITGET"} <= {
         str(instrument_id(m.product, m.symbol)) for m in u.markets.values()
     }
+
+
+def test_fill_and_order_history_queries_follow_the_pages(sim):
+    from venuesim.core.model import Side
+    from venuesim.core.model import Tif
+
+    _, ask = book_top(sim)
+    start = int(time.time() * 1000) - 1000
+
+    def trade_many():
+        for _ in range(130):
+            sim.exchange.place(UID, "NVDAUSDT", Side.BUY, ask * Decimal("1.01"), Decimal("0.1"), Tif.IOC)
+            sim.exchange.place(UID, "NVDAUSDT", Side.SELL, ask * Decimal("0.99"), Decimal("0.1"), Tif.IOC)
+
+    sim.call(trade_many)
+
+    async def read():
+        client = BitgetHttpClient(sim.http_url, signer=signer())
+        try:
+            return await client.fills_all(start_ms=start), await client.orders_history(start_ms=start)
+        finally:
+            await client.close()
+
+    fills, orders = asyncio.run(read())
+    assert len(fills) >= 260 and len({f.tradeId for f in fills}) == len(fills)
+    assert [int(f.tradeId) for f in fills] == sorted((int(f.tradeId) for f in fills), reverse=True)
+    assert len(orders) >= 260

@@ -911,8 +911,7 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
     async def _recover_fills(self) -> int:
         start = self._last_fill_ms - int(self._config.fill_recovery_lookback_secs * 1000)
         before = len(self._seen_tids)
-        page = await self._http.fills(start_ms=start)
-        fills = list(page.fillList or [])
+        fills = await self._http.fills_all(start_ms=start)
         if self._config.load_spot:
             for m in {
                 self._markets().market(o.instrument_id) for o in self._cache.orders(venue=BITGET_VENUE)

@@ -45,6 +45,9 @@ from adapters.common.http import HttpTransport
 from adapters.common.ratelimit import Quota
 from adapters.common.ratelimit import RateLimiter
 
+PAGE = 100  # rows per page of the paged queries
+MAX_PAGES = 50
+
 
 class OrderNotFoundError(RequestError):
     """The venue does not know the order (never placed, or no longer queryable)."""
@@ -332,17 +335,31 @@ class BitgetHttpClient:
     async def orders_history(
         self, symbol: str | None = None, start_ms: int | None = None, end_ms: int | None = None
     ) -> list[s.Order]:
-        params = {
-            "productType": USDT_FUTURES,
-            "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
-            "limit": 100,
-        }
-        page = await self.get(
-            "/api/v2/mix/order/orders-history", params, s.Decoders.order_page, signed=True, bucket="private"
-        )
-        return list(page.entrustedList or [])
+        """Closed orders in the range, newest first, following the venue's pages (100 each)."""
+        out: list[s.Order] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            params = {
+                "productType": USDT_FUTURES,
+                "symbol": symbol,
+                "startTime": start_ms,
+                "endTime": end_ms,
+                "idLessThan": cursor,
+                "limit": PAGE,
+            }
+            page = await self.get(
+                "/api/v2/mix/order/orders-history",
+                params,
+                s.Decoders.order_page,
+                signed=True,
+                bucket="private",
+            )
+            rows = list(page.entrustedList or [])
+            out += rows
+            if len(rows) < PAGE or not page.endId or page.endId == cursor:
+                break
+            cursor = page.endId
+        return out
 
     async def fills(
         self,
@@ -364,6 +381,21 @@ class BitgetHttpClient:
         return await self.get(
             "/api/v2/mix/order/fills", params, s.Decoders.fill_page, signed=True, bucket="private"
         )
+
+    async def fills_all(
+        self, start_ms: int | None = None, end_ms: int | None = None, symbol: str | None = None
+    ) -> list[s.Fill]:
+        """Every futures fill in the range, newest first, following the venue's pages (100 each)."""
+        out: list[s.Fill] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            page = await self.fills(symbol=symbol, start_ms=start_ms, end_ms=end_ms, id_less_than=cursor)
+            rows = list(page.fillList or [])
+            out += rows
+            if len(rows) < PAGE or not page.endId or page.endId == cursor:
+                break
+            cursor = page.endId
+        return out
 
     async def all_positions(self) -> list[s.Position]:
         params = {"productType": USDT_FUTURES, "marginCoin": MARGIN_COIN}

@@ -146,9 +146,9 @@ class ReconciliationReports:
         out: list[FillReport] = []
         ts_init = self._clock.timestamp_ns()
         try:
-            fills: list[tuple[s.Fill, str]] = []
-            page = await self._http.fills(start_ms=start_ms, end_ms=end_ms)
-            fills += [(f, USDT_FUTURES) for f in page.fillList or []]
+            fills: list[tuple[s.Fill, str]] = [
+                (f, USDT_FUTURES) for f in await self._http.fills_all(start_ms, end_ms)
+            ]
             for symbol in self._spot_symbols_in_use():
                 fills += [
                     (f, SPOT) for f in await self._http.spot_fills(symbol, start_ms=start_ms, end_ms=end_ms)

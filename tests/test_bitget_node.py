@@ -356,3 +356,34 @@ def test_silent_feed_is_reported_stale_then_live(node, sim):
     )
     n = len(node.probe.quotes)
     wait_for(lambda: len(node.probe.quotes) > n + 2, 10, "quotes flowing")
+
+
+def test_history_requests_for_the_catalog_downloader(node, sim):
+    from nautilus_trader.model.data import BarSpecification
+    from nautilus_trader.model.data import BarType
+    from nautilus_trader.model.enums import AggregationSource
+    from nautilus_trader.model.enums import BarAggregation
+    from nautilus_trader.model.enums import PriceType
+
+    from adapters.bitget.history import BitgetHistory
+
+    start = time.time_ns() - 3_600_000_000_000
+    for rate in ("0.0001", "-0.0002"):
+        sim.settle_funding("NVDAUSDT", rate)
+    client = node.data_client
+    history = BitgetHistory(client._http, client._provider)
+    rates = node.run_coro(history.funding_rates(NVDA, start))
+    assert [r.rate for r in rates[-2:]] == [Decimal("0.0001"), Decimal("-0.0002")]
+    assert all(r.next_funding_ns == r.ts_event for r in rates)  # settled rates
+    bar_type = BarType(
+        NVDA, BarSpecification(1, BarAggregation.MINUTE, PriceType.LAST), AggregationSource.EXTERNAL
+    )
+    rows = node.run_coro(client._http.candles("NVDAUSDT", "1m", start // 1_000_000, None))
+    bars = node.run_coro(history.bars(bar_type, start))
+    now_ms = time.time_ns() // 1_000_000
+    assert rows and len(bars) == len(
+        [r for r in rows if int(r[0]) + 60_000 <= now_ms]
+    )  # the forming candle is not a bar
+    assert all(b.low <= b.close <= b.high and b.ts_event <= time.time_ns() for b in bars)
+    trades = node.run_coro(history.trades(NVDA))
+    assert trades and trades == sorted(trades, key=lambda t: t.ts_event)

@@ -370,6 +370,7 @@ def test_history_requests_for_the_catalog_downloader(node, sim):
     start = time.time_ns() - 3_600_000_000_000
     for rate in ("0.0001", "-0.0002"):
         sim.settle_funding("NVDAUSDT", rate)
+        time.sleep(0.01)  # settlements a venue makes at distinct times
     client = node.data_client
     history = BitgetHistory(client._http, client._provider)
     rates = node.run_coro(history.funding_rates(NVDA, start))

@@ -107,6 +107,7 @@ def test_hedge_mode_is_refused_with_the_fix_named_or_switched_when_allowed():
                 return await client.check_position_mode()
             finally:
                 await http.close()
+                await provider._client.close()
 
         with pytest.raises(
             ConfigurationError, match="hedge position mode; this adapter trades in one-way mode"

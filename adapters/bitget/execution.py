@@ -538,8 +538,13 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
             self._accept(order, o.orderId)
             self._apply_modify(order, o)
             venue_filled = dec(o.filled or "0", "baseVolume")
-            if from_query and venue_filled > self._filled_qty(order):
-                self.create_task(self._fetch_order_fills(coid), log_msg=f"fills of {coid}")
+            if venue_filled > self._filled_qty(order):
+                if from_query:
+                    self.create_task(self._fetch_order_fills(coid), log_msg=f"fills of {coid}")
+                else:  # the fills may still be on their way: read them over REST if they do not come
+                    self._loop.call_later(
+                        TERMINAL_WAIT_SECS, lambda: self.create_task(self._check_fills(coid, venue_filled))
+                    )
             return
         if status in CANCELED_STATUSES:
             filled = dec(o.filled or "0", "accBaseVolume")
@@ -699,6 +704,14 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
             liquidity(f.tradeScope),
             int(f.cTime or 0),
         )
+
+    async def _check_fills(self, coid: ClientOrderId, venue_filled: Decimal) -> None:
+        order = self._cache.order(coid)
+        if order is not None and self._filled_qty(order) < venue_filled:
+            self._log.warning(
+                f"{coid}: venue reports {venue_filled} filled, {self._filled_qty(order)} arrived; reading its fills"
+            )
+            await self._fetch_order_fills(coid)
 
     async def _fetch_order_fills(self, coid: ClientOrderId) -> None:
         """The fills of one order over REST (those already applied are skipped)."""

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "backtests.report_cli",
     "arb.bench",
     "arb.demo",
+    "live.cli",
     "venuesim.cli",
 ]
 

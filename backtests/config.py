@@ -158,7 +158,19 @@ def _fields_of(tp: Any) -> list[str]:
     return list(getattr(tp, "__struct_fields__", ()))
 
 
+def _none_tokens(raw: Any) -> Any:
+    """TOML has no null: `"none"` turns an optional setting off (e.g. `flash_crash_pct = "none"`)."""
+    if isinstance(raw, str) and raw.lower() == "none":
+        return None
+    if isinstance(raw, dict):
+        return {k: _none_tokens(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_none_tokens(v) for v in raw]
+    return raw
+
+
 def _convert(raw: Any, tp: type, where: str) -> Any:
+    raw = _none_tokens(raw)
     try:
         return msgspec.convert(raw, tp, strict=False)
     except msgspec.ValidationError as e:
@@ -222,10 +234,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
             f"backtest.start/end: empty time range ({backtest.start} is not before {backtest.end})"
         )
 
-    try:
-        registry = Registry.load(extra=[backtest.registry]) if backtest.registry else default_registry()
-    except RegistryError as e:
-        raise ConfigError(f"backtest.registry: {e}") from None
+    registry = load_registry(backtest.registry, "backtest.registry")
 
     venues_raw = raw.get("venues") or {}
     if not venues_raw:
@@ -252,10 +261,16 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     for i, asset in enumerate(data.assets or []):
         _choice(asset, registry.assets(), f"data.assets[{i}]")
 
+    entries = parse_strategies(raw.get("strategies") or [], registry)
+    return RunConfig(backtest, venues, data, tuple(entries), registry, raw, path)
+
+
+def parse_strategies(raw: list[Any], registry: Registry) -> list[StrategyEntry]:
+    """The `[[strategies]]` of a backtest or node config (the same in every node)."""
     kinds = strategy_kinds()
     entries = []
     tags: set[str] = set()
-    for i, body in enumerate(raw.get("strategies") or []):
+    for i, body in enumerate(raw):
         where = f"strategies[{i}]"
         if not isinstance(body, dict) or "kind" not in body:
             raise ConfigError(f"{where}: missing required key 'kind' (allowed: {', '.join(sorted(kinds))})")
@@ -282,8 +297,35 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         entries.append(StrategyEntry(kind=kind, name=name, config=config, raw=body))
     if not entries:
         raise ConfigError(f"no [[strategies]] (kinds: {', '.join(sorted(kinds))})")
+    return entries
 
-    return RunConfig(backtest, venues, data, tuple(entries), registry, raw, path)
+
+def strategy_instruments(
+    strategies: list[StrategyEntry] | tuple[StrategyEntry, ...], venues: Any, registry: Registry
+) -> list[list[str]]:
+    """The instruments each strategy trades; every one must be on a configured venue."""
+    out = []
+    for i, entry in enumerate(strategies):
+        try:
+            ids = entry.kind.instruments(entry.config, registry)
+        except (ValueError, RegistryError) as e:
+            raise ConfigError(f"strategies[{i}]: {e}") from None
+        for instrument_id in ids:
+            venue = instrument_id.rsplit(".", 1)[-1]
+            if venue not in venues:
+                raise ConfigError(
+                    f"strategies[{i}] ({entry.name}) uses {instrument_id} but there is no [venues.{venue}] section "
+                    f"(configured venues: {', '.join(sorted(venues))})"
+                )
+        out.append(ids)
+    return out
+
+
+def load_registry(extra: str | None, where: str) -> Registry:
+    try:
+        return Registry.load(extra=[extra]) if extra else default_registry()
+    except RegistryError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def _balance(value: str, currency: str, where: str) -> str:

@@ -21,6 +21,7 @@ historical settlement record, is settled on arrival.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from nautilus_trader.accounting.accounts.base import Account
@@ -55,6 +56,7 @@ class FundingSettlementConfig(SimulationModuleConfig, frozen=True):
     registry_path: str | None = None
     default_interval_hours: int = 8
     run_key: str | None = None  # lets the runner find this run's modules (and ledgers) afterwards
+    settle_every_s: float | None = None  # rehearsal only: settle every N s at the latest rate (sandbox)
 
 
 class FundingSettlementModule(SimulationModule):
@@ -68,6 +70,7 @@ class FundingSettlementModule(SimulationModule):
                 registry_path=config.registry_path,
                 default_interval_hours=config.default_interval_hours,
                 run_key=config.run_key,
+                settle_every_s=config.settle_every_s,
                 component_id=f"FundingSettlement-{config.venue}",
             )
         super().__init__(config)
@@ -82,6 +85,8 @@ class FundingSettlementModule(SimulationModule):
         self._pending: dict[InstrumentId, dict[int, Decimal]] = {}
         self._alerts: set[int] = set()
         self._settled: set[tuple[InstrumentId, int]] = set()
+        self._latest: dict[InstrumentId, Decimal] = {}
+        self._settle_every_ns = int(config.settle_every_s * 1e9) if config.settle_every_s else None
         self.missing_mark_count = 0
 
     @classmethod
@@ -93,6 +98,17 @@ class FundingSettlementModule(SimulationModule):
     def register_base(self, portfolio, msgbus, cache, clock) -> None:  # type: ignore[override]
         super().register_base(portfolio, msgbus, cache, clock)
         msgbus.subscribe(topic=f"data.funding_rates.{self.exchange.id}.*", handler=self._on_funding_rate)
+        if self._settle_every_ns:
+            # Accelerated funding for offline rehearsals: every N seconds, at the latest rate.
+            self.clock.set_timer(
+                name=f"funding-every-{self.exchange.id}",
+                interval=timedelta(microseconds=self._settle_every_ns // 1000),
+                callback=self._on_accelerated_tick,
+            )
+
+    def _on_accelerated_tick(self, event: TimeEvent) -> None:
+        for instrument_id, rate in list(self._latest.items()):
+            self._settle(instrument_id, event.ts_event, rate)
 
     def process(self, ts_now: int) -> None:
         pass  # settlement runs on clock alerts, see `_on_funding_rate`
@@ -125,6 +141,9 @@ class FundingSettlementModule(SimulationModule):
         return nxt
 
     def _on_funding_rate(self, update: FundingRateUpdate) -> None:
+        if self._settle_every_ns:
+            self._latest[update.instrument_id] = Decimal(update.rate)
+            return
         settle_at = self._settlement_time(update)
         now = self.clock.timestamp_ns()
         rate = Decimal(update.rate)

@@ -28,13 +28,13 @@ from backtests.config import ConfigError
 from backtests.config import RunConfig
 from backtests.config import load_config
 from backtests.config import starting_balance
+from backtests.config import strategy_instruments
 from backtests.funding import FundingSettlementModule
 from backtests.models import latency_model_config
 from backtests.node import ArbBacktestNode
 from backtests.node import ProgressFactory
 from backtests.results import config_hash
 from backtests.results import write_results
-from catalog.registry import RegistryError
 from catalog.store import ArbCatalog
 from catalog.store import open_catalog
 
@@ -81,20 +81,9 @@ def plan(config: RunConfig) -> Plan:
         raise ConfigError(f"backtest.catalog: {e}") from None
     registry = config.registry
 
-    wanted: list[str] = []
-    for i, entry in enumerate(config.strategies):
-        try:
-            ids = entry.kind.instruments(entry.config, registry)
-        except (ValueError, RegistryError) as e:
-            raise ConfigError(f"strategies[{i}]: {e}") from None
-        for instrument_id in ids:
-            venue = instrument_id.rsplit(".", 1)[-1]
-            if venue not in config.venues:
-                raise ConfigError(
-                    f"strategies[{i}] ({entry.name}) uses {instrument_id} but there is no [venues.{venue}] section "
-                    f"(configured venues: {', '.join(sorted(config.venues))})"
-                )
-            wanted.append(instrument_id)
+    wanted: list[str] = [
+        i for ids in strategy_instruments(config.strategies, config.venues, registry) for i in ids
+    ]
     if config.data.assets:
         for asset in config.data.assets:
             for m in registry.markets_where(asset=asset):

@@ -21,6 +21,7 @@ from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Venue
+from nautilus_trader.model.objects import Currency
 from nautilus_trader.trading.strategy import Strategy
 
 from backtests import tables
@@ -31,6 +32,8 @@ from catalog.registry import default_registry
 from strategies.guards import Guards
 from strategies.legs import ENTRY
 from strategies.legs import EXIT
+from strategies.legs import EXIT_LEG
+from strategies.legs import REPAIR
 from strategies.legs import Execution
 from strategies.legs import Leg
 from strategies.legs import LegExecutor
@@ -42,6 +45,7 @@ from strategies.pairs import PairBook
 from strategies.pairs import PositionPair
 
 NANOS_PER_S = 1_000_000_000
+EVENTS_TOPIC = "events.arb"  # operational events for the node's notifier: events.arb.<kind>
 
 
 class Quote:
@@ -117,11 +121,32 @@ class PairStrategy(Strategy):
             if getattr(self.config, "use_book", False):
                 self.subscribe_order_book_deltas(instrument_id, book_type=BookType.L2_MBP)
             self.subscribe_data(DataType(FundingPayment), instrument_id=instrument_id)
+        if self.reconcile_on_start:
+            # Reconcile once every instrument has a quote (closing an orphan needs a price), and
+            # enter nothing until then.
+            self.guards.halt("reconciling")
+            self._reconcile_deadline = self.clock.timestamp_ns() + 15 * NANOS_PER_S
+            self.clock.set_timer(
+                "reconcile-at-start",
+                interval=pd.Timedelta(milliseconds=250),
+                callback=self._reconcile_when_quoted,
+            )
         minutes = self.config.heartbeat_minutes
         if minutes and minutes > 0:
             self.clock.set_timer(
                 "heartbeat", interval=pd.Timedelta(minutes=minutes), callback=self._heartbeat
             )
+
+    def attach_restored_pairs(self, runtimes: list[Any]) -> None:
+        """Give each configured pair (runtime with `.a`, `.b` markets and a `.pair` slot) the active
+        pair a restart restored for it."""
+        for pair in self.book.active():
+            for rt in runtimes:
+                if {pair.long_instrument, pair.short_instrument} == {
+                    rt.a.instrument_id.value,
+                    rt.b.instrument_id.value,
+                }:
+                    rt.pair = pair
 
     def on_stop(self) -> None:
         for topic, handler in self._direct:
@@ -248,13 +273,33 @@ class PairStrategy(Strategy):
         short_id = InstrumentId.from_str(pair.short_instrument)
         lq, sq = self.quotes.get(long_id), self.quotes.get(short_id)
         legs = [
-            Leg(long_id, OrderSide.SELL, qty, Decimal(repr(lq.bid)) if lq and lq.bid else None),
+            Leg(
+                long_id,
+                OrderSide.SELL,
+                self._sellable(long_id, qty),
+                Decimal(repr(lq.bid)) if lq and lq.bid else None,
+            ),
             Leg(short_id, OrderSide.BUY, qty, Decimal(repr(sq.ask)) if sq and sq.ask else None),
         ]
         self.persist()
         self.log.info(f"{'exit' if qty == pair.quantity else f'reduce by {qty}'} {pair.pair_id} ({reason})")
         self.executor.execute(pair.pair_id, EXIT, pair.asset, legs)
         return True
+
+    def _sellable(self, instrument_id: InstrumentId, quantity: Decimal) -> Decimal:
+        """A spot leg can only sell what the account holds: venues that take the buy fee in the base
+        token leave a little less than was bought (the rest stays as dust)."""
+        market = self._markets.get(instrument_id)
+        if market is None or market.kind != "spot":
+            return quantity
+        account = self.cache.account_for_venue(Venue(market.venue))
+        if account is None:
+            return quantity
+        balance = account.balance(Currency.from_str(market.base, strict=False))
+        if balance is None:
+            return quantity  # a margin account that tracks spot as positions (backtest, sandbox)
+        free = balance.free.as_decimal()
+        return min(quantity, market.round_size_down(free)) if free < quantity else quantity
 
     def close_all(self, reason: str) -> None:
         for pair in self.book.active():
@@ -269,6 +314,14 @@ class PairStrategy(Strategy):
         pair = self.book.pairs.get(execution.pair_id)
         if pair is None:
             return  # a repair
+        if execution.orphan:
+            self.notify(
+                "orphan",
+                f"{pair.pair_id}: leg left unhedged, {execution.outcome}; cost {execution.flatten_cost():.2f}",
+                pair_id=pair.pair_id,
+            )
+        if execution.purpose == EXIT_LEG:
+            return self._apply_leg_exit(pair, execution)
         buy = next(s for s in execution.legs if s.leg.side == OrderSide.BUY)
         sell = next(s for s in execution.legs if s.leg.side == OrderSide.SELL)
         fees = sum((s.fees + s.flatten_fees for s in execution.legs), Decimal(0))
@@ -294,6 +347,11 @@ class PairStrategy(Strategy):
                 f"opened {pair.pair_id}: long {pair.long_instrument} @ {buy.vwap}, short {pair.short_instrument} @ {sell.vwap}, qty {quantity}"
             )
             self.on_pair_opened(pair)
+            self.notify(
+                "entry",
+                f"opened {pair.pair_id}: long {pair.long_instrument}, short {pair.short_instrument}, qty {quantity}",
+                pair_id=pair.pair_id,
+            )
         elif Decimal(pair.extra.pop("closing_quantity", pair.quantity)) < pair.quantity:
             # a reduction: realise the closed part into the pair's adjustments, keep the rest open
             closed = min(buy.net_filled, sell.net_filled)
@@ -318,12 +376,38 @@ class PairStrategy(Strategy):
                 self.log.error(
                     f"{pair.pair_id}: exit incomplete ({execution.outcome}); residual left to the delta repair"
                 )
-            net = pair.net_pnl()
-            self.guards.on_trade_closed(net, now)
-            self.guards.start_cooldown(pair.asset, now)
-            self.log.info(f"closed {pair.pair_id} ({pair.exit_reason}): net {net:.2f}")
-            self.on_pair_closed(pair)
-            self._maybe_kill()
+            self._closed(pair, now)
+
+    def _closed(self, pair: PositionPair, now: int) -> None:
+        net = pair.net_pnl()
+        self.guards.on_trade_closed(net, now)
+        self.guards.start_cooldown(pair.asset, now)
+        self.log.info(f"closed {pair.pair_id} ({pair.exit_reason}): net {net:.2f}")
+        self.on_pair_closed(pair)
+        self.notify(
+            "exit",
+            f"closed {pair.pair_id} ({pair.exit_reason}): net {net:.2f}",
+            pair_id=pair.pair_id,
+            net=float(net),
+        )
+        self._maybe_kill()
+
+    def _apply_leg_exit(self, pair: PositionPair, execution: Execution) -> None:
+        """One leg of a leg-by-leg close (shutdown) is done: close the other, or finish the pair."""
+        (state,) = execution.legs
+        pair.fees += state.fees
+        instrument = state.leg.instrument_id.value
+        if instrument == pair.long_instrument:
+            pair.exit_long_px = state.vwap
+        else:
+            pair.exit_short_px = state.vwap
+        remaining = pair.extra.get("legs_to_close", [])
+        if remaining:
+            self._close_next_leg(pair)
+            return
+        pair.exit_ts = self.clock.timestamp_ns()
+        pair.state = CLOSED
+        self._closed(pair, pair.exit_ts)
 
     def on_pair_opened(self, pair: PositionPair) -> None:
         pass
@@ -339,7 +423,192 @@ class PairStrategy(Strategy):
         if self.guards.killed_reason and not self._kill_handled:
             self._kill_handled = True
             self.log.error(f"kill switch: {self.guards.killed_reason}; flattening and no more entries")
+            self.notify("kill_switch", f"kill switch: {self.guards.killed_reason}")
             self.close_all("kill_switch")
+
+    # -- live operation: events, graceful shutdown, start-up reconciliation -----------------------------
+    def notify(self, kind: str, text: str, **fields: Any) -> None:
+        """Publish an operational event (entry, exit, orphan, kill switch, ...) for the node's
+        notifier; a no-op in backtests, where nobody listens."""
+        self.msgbus.publish(
+            topic=f"{EVENTS_TOPIC}.{kind}",
+            msg={
+                "kind": kind,
+                "strategy": self.id.value,
+                "text": text,
+                "ts": self.clock.timestamp_ns(),
+                **fields,
+            },
+        )
+
+    def begin_shutdown(self, flatten: bool) -> None:
+        """Stop entering, cancel working orders, and (if `flatten`) close every pair leg by leg, the
+        less liquid leg first so the exposure left while the second leg closes is on the easy one."""
+        self.guards.halt("shutdown")
+        for instrument_id in self._markets:
+            self.cancel_all_orders(instrument_id)
+        if not flatten:
+            return
+        for pair in self.book.active():
+            if pair.state == OPEN and not self.executor.busy(pair.asset):
+                legs = sorted((pair.long_instrument, pair.short_instrument), key=self._close_liquidity)
+                pair.state = CLOSING
+                pair.exit_reason = "shutdown"
+                pair.extra["legs_to_close"] = legs
+                depth = " then ".join(f"{leg} ({self._close_liquidity(leg):,.0f} on top)" for leg in legs)
+                self.log.info(f"shutdown: closing {pair.pair_id} leg by leg, less liquid first: {depth}")
+                self._close_next_leg(pair)
+        self.persist()
+
+    def _close_liquidity(self, instrument: str) -> float:
+        """Top-of-book notional on the side a close takes (sell a long into bids, buy a short from asks)."""
+        instrument_id = InstrumentId.from_str(instrument)
+        tick = self.cache.quote_tick(instrument_id)
+        if tick is None:
+            return 0.0
+        long_leg = any(p.long_instrument == instrument for p in self.book.active())
+        size = tick.bid_size.as_double() if long_leg else tick.ask_size.as_double()
+        return size * (tick.bid_price.as_double() + tick.ask_price.as_double()) / 2
+
+    def _close_next_leg(self, pair: PositionPair) -> None:
+        legs = pair.extra["legs_to_close"]
+        instrument = legs.pop(0)
+        instrument_id = InstrumentId.from_str(instrument)
+        side = OrderSide.SELL if instrument == pair.long_instrument else OrderSide.BUY
+        q = self.quotes.get(instrument_id)
+        price = (q.bid if side == OrderSide.SELL else q.ask) if q and q.ts else None
+        quantity = self._sellable(instrument_id, pair.quantity) if side == OrderSide.SELL else pair.quantity
+        self.executor.execute(
+            pair.pair_id,
+            EXIT_LEG,
+            pair.asset,
+            [Leg(instrument_id, side, quantity, Decimal(repr(price)) if price else None)],
+        )
+
+    def is_flat(self) -> bool:
+        """No active pair, no execution in flight and no position on any of the strategy's instruments."""
+        if self.book.active() or self.executor.active:
+            return False
+        return all(self.position_of(i) == 0 for i in self._markets)
+
+    orphan_policy = "flatten"  # set by the node from `[node] orphan_policy`
+    reconcile_on_start = False  # live and sandbox nodes set it: positions may exist before the start
+
+    def _reconcile_when_quoted(self, event: TimeEvent) -> None:
+        quoted = all(q.ts for q in self.quotes.values())
+        if not quoted and self.clock.timestamp_ns() < self._reconcile_deadline:
+            return
+        self.clock.cancel_timer("reconcile-at-start")
+        if not quoted:
+            self.log.warning("reconciling without quotes for every instrument (market orders may be refused)")
+        self.reconcile_at_start()
+        self.guards.resume("reconciling")
+
+    def _same_size(self, pair: PositionPair, long_qty: Decimal, short_qty: Decimal) -> Decimal | None:
+        """The pair's size when both legs hold the same amount up to dust (a spot leg is net of the
+        fee the venue took in the base token): the perp leg's size, or the smaller of two perps."""
+        if long_qty <= 0 or short_qty <= 0:
+            return None
+        if long_qty == short_qty:
+            return long_qty
+        gap = abs(long_qty - short_qty)
+        for instrument in (pair.long_instrument, pair.short_instrument):
+            inst = self.cache.instrument(InstrumentId.from_str(instrument))
+            if inst is None or not self.executor._is_dust(inst, gap):
+                return None
+        long_spot = self._markets[InstrumentId.from_str(pair.long_instrument)].kind == "spot"
+        short_spot = self._markets[InstrumentId.from_str(pair.short_instrument)].kind == "spot"
+        if long_spot and not short_spot:
+            return short_qty
+        if short_spot and not long_spot:
+            return long_qty
+        return min(long_qty, short_qty)
+
+    def reconcile_at_start(self) -> None:
+        """After a restart: match the restored pairs with the positions the venues reported.
+
+        An interrupted entry or exit is resolved from what actually filled; a leg whose partner is
+        missing is flattened or re-hedged per `orphan_policy`; a position no pair explains is
+        flattened. Nothing is left unhedged and nothing is traded twice."""
+        held = {i.value: self.position_of(i) for i in self._markets}
+        explained: dict[str, Decimal] = dict.fromkeys(held, Decimal(0))
+        for pair in self.book.active():
+            lq, sq = held.get(pair.long_instrument, Decimal(0)), -held.get(pair.short_instrument, Decimal(0))
+            size = self._same_size(pair, lq, sq)
+            if size is not None:
+                if pair.state != OPEN:
+                    self.log.warning(f"restart: {pair.pair_id} was {pair.state}; both legs hold {size}: open")
+                pair.state, pair.quantity = OPEN, size
+                pair.extra.pop("legs_to_close", None)
+                pair.entry_long_px = pair.entry_long_px or self._avg_open(pair.long_instrument)
+                pair.entry_short_px = pair.entry_short_px or self._avg_open(pair.short_instrument)
+                pair.entry_ts = pair.entry_ts or self.clock.timestamp_ns()
+                explained[pair.long_instrument] += lq  # both legs as held: a dust gap is not an orphan
+                explained[pair.short_instrument] -= sq
+            elif lq <= 0 and sq <= 0:
+                pair.state = CLOSED if pair.state in (OPEN, CLOSING) else FAILED
+                pair.exit_reason = pair.exit_reason or "closed while down"
+                pair.exit_ts = pair.exit_ts or self.clock.timestamp_ns()
+                self.log.warning(f"restart: {pair.pair_id} holds nothing on either leg: {pair.state}")
+            else:
+                self._orphan_at_start(pair, lq, sq, explained)
+        for instrument, qty in held.items():
+            extra = qty - explained.get(instrument, Decimal(0))
+            if extra != 0:
+                self.log.error(f"restart: {instrument} holds {extra} that no pair explains: flattening it")
+                self.notify("orphan", f"restart: unpaired position {extra} on {instrument}: flattened")
+                side = OrderSide.SELL if extra > 0 else OrderSide.BUY
+                self.executor.execute(
+                    f"orphan-{instrument}",
+                    REPAIR,
+                    self.asset_of(InstrumentId.from_str(instrument)),
+                    [Leg(InstrumentId.from_str(instrument), side, abs(extra))],
+                )
+        self.persist()
+
+    def _orphan_at_start(
+        self, pair: PositionPair, lq: Decimal, sq: Decimal, explained: dict[str, Decimal]
+    ) -> None:
+        long_id, short_id = (
+            InstrumentId.from_str(pair.long_instrument),
+            InstrumentId.from_str(pair.short_instrument),
+        )
+        if self.orphan_policy == "rehedge" and lq > 0 and sq >= 0:
+            # hedge up to the bigger leg: the pair is whole again
+            target = max(lq, sq)
+            legs = []
+            if lq < target:
+                legs.append(Leg(long_id, OrderSide.BUY, target - lq))
+            if sq < target:
+                legs.append(Leg(short_id, OrderSide.SELL, target - sq))
+            self.log.error(f"restart: {pair.pair_id} legs {lq}/{sq}: re-hedging to {target}")
+            self.notify("orphan", f"restart: {pair.pair_id} re-hedged to {target}", pair_id=pair.pair_id)
+            pair.state, pair.quantity = OPEN, target
+            pair.entry_long_px = pair.entry_long_px or self._avg_open(pair.long_instrument)
+            pair.entry_short_px = pair.entry_short_px or self._avg_open(pair.short_instrument)
+            pair.entry_ts = pair.entry_ts or self.clock.timestamp_ns()
+            for leg in legs:
+                self.executor.execute(
+                    f"rehedge-{pair.pair_id}-{leg.instrument_id.symbol}", REPAIR, pair.asset, [leg]
+                )
+            # what the legs hold now is the pair's (the re-hedge orders bring them to `target`)
+            explained[pair.long_instrument] += lq
+            explained[pair.short_instrument] -= sq
+            return
+        # flatten: whatever the pair's legs hold is closed by the unexplained-position sweep
+        self.log.error(f"restart: {pair.pair_id} legs {lq}/{sq} do not match: flattening the orphan")
+        self.notify(
+            "orphan", f"restart: {pair.pair_id} unmatched legs {lq}/{sq}: flattened", pair_id=pair.pair_id
+        )
+        pair.state = FAILED if pair.entry_ts is None else CLOSED
+        pair.exit_reason = "orphan_at_restart"
+        pair.exit_ts = self.clock.timestamp_ns()
+
+    def _avg_open(self, instrument: str) -> Decimal | None:
+        positions = self.cache.positions_open(
+            instrument_id=InstrumentId.from_str(instrument), strategy_id=self.id
+        )
+        return Decimal(str(positions[0].avg_px_open)) if positions else None
 
     # -- account view (refreshed at most once a second) ------------------------------------------------
     def refresh_account_view(self, now: int) -> None:

@@ -55,6 +55,7 @@ from strategies.pairs import OPEN
 from strategies.pairs import OPENING
 from strategies.pairs import PositionPair
 from strategies.scalp import PairSpec
+from strategies.scalp import pair_instruments
 from strategies.scalp import resolve_pair
 from strategies.signals import coarser_lot
 from strategies.signals import round_to_lot
@@ -125,11 +126,7 @@ class CarryConfig(StrategyConfig, frozen=True, kw_only=True):
 
 
 def carry_instruments(config: CarryConfig, registry: Registry) -> list[str]:
-    out = []
-    for pair in config.pairs:
-        a, b = resolve_pair(pair, registry)
-        out += [a.instrument_id.value, b.instrument_id.value]
-    return list(dict.fromkeys(out))
+    return pair_instruments(config.pairs, registry)
 
 
 class FundingState:
@@ -191,13 +188,7 @@ class CarryStrategy(PairStrategy):
                 if m.is_perp and m.instrument_id not in self.funding:
                     self.funding[m.instrument_id] = FundingState(float(m.funding_interval_at(now) or 8))
                     self.subscribe_funding_rates(m.instrument_id)
-        for pair in self.book.active():  # restored after a restart
-            for rt in self.runtimes:
-                if {pair.long_instrument, pair.short_instrument} == {
-                    rt.a.instrument_id.value,
-                    rt.b.instrument_id.value,
-                }:
-                    rt.pair = pair
+        self.attach_restored_pairs(self.runtimes)
         self.route_quotes()
 
     # -- funding -------------------------------------------------------------------------------------

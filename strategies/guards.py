@@ -94,6 +94,7 @@ class Guards:
         self.rate_budget = RateBudget(config.rate_caps, config.rate_budget_reserve)
         self.blocked: Counter[str] = Counter()
         self.killed_reason: str | None = None
+        self.halted: str | None = None  # entries stopped without flattening (e.g. a node shutting down)
         self._cooldown_until: dict[str, int] = {}
         self._paused_until: dict[str, tuple[int, str]] = {}
         self._consecutive_losses = 0
@@ -144,6 +145,8 @@ class Guards:
         c = self.config
         if self.killed_reason:
             return "kill_switch"
+        if self.halted:
+            return self.halted
         if (
             c.daily_loss_limit_usd is not None
             and self._today(now)
@@ -211,6 +214,13 @@ class Guards:
     def trade_loss_exceeded(self, mtm_pnl: Decimal) -> bool:
         limit = self.config.max_loss_per_trade_usd
         return limit is not None and -mtm_pnl >= Decimal(str(limit))
+
+    def halt(self, reason: str) -> None:
+        self.halted = self.halted or reason
+
+    def resume(self, reason: str) -> None:
+        if self.halted == reason:
+            self.halted = None
 
     def kill(self, reason: str) -> None:
         self.killed_reason = self.killed_reason or reason

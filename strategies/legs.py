@@ -45,7 +45,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
 ORDER_STYLES = ("ioc", "fok", "limit", "market")
-ENTRY, EXIT, REPAIR = "entry", "exit", "repair"
+ENTRY, EXIT, REPAIR, EXIT_LEG = "entry", "exit", "repair", "exit_leg"
 ROLLBACK, COMPLETE = "rollback", "complete"
 
 
@@ -55,6 +55,7 @@ class ExecConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_onl
     limit_slippage_bps: float = 5.0  # how far past the reference price an IOC/FOK limit may fill
     order_style: dict[str, str] = {}  # venue -> ioc | fok | limit | market (default ioc)
     flatten_attempts: int = 5
+    max_repairs_per_minute: int = 3
 
     def check(self) -> None:
         for venue, style in self.order_style.items():
@@ -122,10 +123,6 @@ class Execution:
     unhedged_notional_s: float = 0.0
     _last_delta_ts: int = 0
     _last_delta_notional: float = 0.0
-
-    @property
-    def target(self) -> Decimal:
-        return self.legs[0].leg.quantity
 
     def open_orders(self, is_open: Callable[[ClientOrderId], bool]) -> list[ClientOrderId]:
         return [o for s in self.legs for o in s.orders if is_open(o)]
@@ -210,6 +207,8 @@ class LegExecutor:
         self.sent_by_venue: dict[str, int] = defaultdict(int)
         self.filled_by_venue: dict[str, int] = defaultdict(int)
         self.delta_repairs = 0
+        self.dust: dict[str, Decimal] = {}  # instrument -> untradeable residual the delta check left alone
+        self._repairs: dict[str, list[int]] = {}
 
     # -- queries -----------------------------------------------------------------------------------
     def busy(self, asset: str) -> bool:
@@ -310,7 +309,10 @@ class LegExecutor:
 
     def _reduces(self, instrument_id: InstrumentId, side: OrderSide, quantity: Decimal) -> bool:
         """Reduce-only when the order can only shrink the strategy's position (never when other pairs
-        hold the opposite side, where reduce-only would be refused)."""
+        hold the opposite side, where reduce-only would be refused; never on spot, which has none)."""
+        instrument = self._s.cache.instrument(instrument_id)
+        if instrument is not None and instrument.instrument_class.name == "SPOT":
+            return False
         position = self._position_of(instrument_id)
         if side == OrderSide.SELL:
             return position >= quantity
@@ -344,7 +346,7 @@ class LegExecutor:
     def _on_fill(self, execution: Execution, state: LegState, role: str, event: OrderFilled) -> None:
         qty = event.last_qty.as_decimal()
         px = event.last_px.as_decimal()
-        fee = event.commission.as_decimal() if event.commission is not None else Decimal(0)
+        fee = self._fee_in_quote(event, px)
         order = self._s.cache.order(event.client_order_id)
         if order is not None and order.is_closed and order.filled_qty == order.quantity:
             self.filled_by_venue[event.instrument_id.venue.value] += 1
@@ -359,6 +361,20 @@ class LegExecutor:
             state.fees += fee
             state.first_fill_ts = state.first_fill_ts or event.ts_event
             state.last_fill_ts = event.ts_event
+
+    def _fee_in_quote(self, event: OrderFilled, price: Decimal) -> Decimal:
+        """The fill's fee in the quote currency: a venue may take a spot buy's fee in the base token."""
+        commission = event.commission
+        if commission is None:
+            return Decimal(0)
+        instrument = self._s.cache.instrument(event.instrument_id)
+        if (
+            instrument is not None
+            and commission.currency != instrument.quote_currency
+            and commission.currency == instrument.base_currency
+        ):
+            return commission.as_decimal() * price
+        return commission.as_decimal()
 
     def _accumulate_unhedged(self, execution: Execution, ts: int) -> None:
         dt = max(0, ts - execution._last_delta_ts) / 1e9
@@ -386,17 +402,19 @@ class LegExecutor:
         self._resolve(execution)
 
     def _resolve(self, execution: Execution) -> None:
+        """Compare the legs by the fraction of their own target filled (legs may differ slightly,
+        e.g. a spot leg sold net of the fee the venue took in the base token)."""
         now = self._s.clock.timestamp_ns()
         execution._last_delta_notional = self._delta_notional(execution)
         self._accumulate_unhedged(execution, now)
         execution._last_delta_notional = self._delta_notional(execution)
-        nets = [s.net_filled for s in execution.legs]
-        target = execution.target
-        if all(n == target for n in nets):
+        legs = execution.legs
+        ratios = [s.net_filled / s.leg.quantity for s in legs]
+        if all(r == 1 for r in ratios):
             return self._finish(execution, "hedged" if not execution.orphan else "repaired")
         if execution.mode == COMPLETE:
-            return self._complete(execution, nets, target)
-        high, low = max(nets), min(nets)
+            return self._complete(execution)
+        high, low = max(ratios), min(ratios)
         if high == low:
             if execution.orphan:
                 return self._finish(execution, "flattened" if high == 0 else "repaired")
@@ -408,23 +426,25 @@ class LegExecutor:
             and not execution.deadline_passed
             and now - execution.ts_submit < self.config.max_unhedged_ms * 1_000_000
         )
-        short = [i for i, s in enumerate(execution.legs) if s.net_filled < high and not s.denied]
+        short = [i for i, s in enumerate(legs) if s.net_filled / s.leg.quantity < high and not s.denied]
         if may_retry and short:
             execution.retries += 1
             for i in short:
-                self._send(
-                    execution,
-                    i,
-                    high - execution.legs[i].net_filled,
-                    aggressiveness=execution.retries,
-                    role="retry",
-                )
+                need = self._lots(legs[i], high * legs[i].leg.quantity - legs[i].net_filled)
+                if need > 0:
+                    self._send(execution, i, need, aggressiveness=execution.retries, role="retry")
             if execution.open_orders(self._is_open):
                 return
         self._flatten(execution, low)
 
+    def _lots(self, state: LegState, quantity: Decimal) -> Decimal:
+        """`quantity` rounded down to the instrument's lot (ratios of unequal targets are not lots)."""
+        instrument = self._s.cache.instrument(state.leg.instrument_id)
+        lot = instrument.size_increment.as_decimal() if instrument is not None else Decimal(0)
+        return (quantity / lot).to_integral_value(rounding=ROUND_FLOOR) * lot if lot else quantity
+
     def _flatten(self, execution: Execution, down_to: Decimal) -> None:
-        """Roll the over-filled legs back to `down_to` at market."""
+        """Roll the over-filled legs back to the fill ratio `down_to` at market."""
         if execution.flatten_rounds >= self.config.flatten_attempts:
             self._s.log.error(
                 f"{execution.exec_id}: could not flatten the orphan after {execution.flatten_rounds} attempts; left for the delta check"
@@ -433,7 +453,7 @@ class LegExecutor:
         execution.orphan = True
         execution.flatten_rounds += 1
         for i, state in enumerate(execution.legs):
-            excess = state.net_filled - down_to
+            excess = self._lots(state, state.net_filled - down_to * state.leg.quantity)
             if excess > 0:
                 opposite = OrderSide.SELL if state.leg.side == OrderSide.BUY else OrderSide.BUY
                 self._s.log.warning(
@@ -443,7 +463,7 @@ class LegExecutor:
         if not execution.open_orders(self._is_open):
             self._finish(execution, "flatten_failed")
 
-    def _complete(self, execution: Execution, nets: list[Decimal], target: Decimal) -> None:
+    def _complete(self, execution: Execution) -> None:
         """Exits: whatever a leg still has to do is pushed through, at market after the retries."""
         now = self._s.clock.timestamp_ns()
         in_time = (
@@ -458,9 +478,9 @@ class LegExecutor:
             execution.retries += 1
         else:
             execution.flatten_rounds += 1
-            execution.orphan = execution.orphan or any(n > 0 for n in nets)
+            execution.orphan = execution.orphan or any(s.net_filled > 0 for s in execution.legs)
         for i, state in enumerate(execution.legs):
-            remaining = target - state.net_filled
+            remaining = state.leg.quantity - state.net_filled
             if remaining > 0 and not state.denied:
                 self._send(
                     execution,
@@ -491,24 +511,55 @@ class LegExecutor:
             self._check_delta(self._asset_of(instrument_id))
 
     def _check_delta(self, asset: str) -> None:
-        """Quiescent on `asset`: every instrument must hold what the pair book says it holds."""
+        """Quiescent on `asset`: every instrument must hold what the pair book says it holds.
+
+        A gap smaller than the instrument's minimum order (dust, e.g. a spot fee taken in the base
+        token) cannot be traded and is only recorded; a repair the venue keeps refusing is retried at
+        most `max_repairs_per_minute` times a minute, so a refusal never turns into an order storm."""
         if self._expected_position is None or self._asset_of is None or self.busy(asset):
             return
+        now = self._s.clock.timestamp_ns()
         for instrument_id in self._instruments_of(asset):
             actual = self._position_of(instrument_id)
             expected = self._expected_position(instrument_id.value)
             gap = actual - expected
             instrument = self._s.cache.instrument(instrument_id)
-            tolerance = instrument.size_increment.as_decimal() / 2 if instrument else Decimal(0)
-            if abs(gap) > tolerance:
-                self.delta_repairs += 1
-                self._s.log.error(
-                    f"delta imbalance on {instrument_id}: holds {actual}, pairs expect {expected}; repairing {-gap}"
-                )
-                side = OrderSide.SELL if gap > 0 else OrderSide.BUY
-                self.execute(
-                    f"repair-{instrument_id.symbol}", REPAIR, asset, [Leg(instrument_id, side, abs(gap))]
-                )
+            if instrument is None or gap == 0:
+                continue
+            if self._is_dust(instrument, abs(gap)):
+                self.dust[instrument_id.value] = gap
+                continue
+            recent = [t for t in self._repairs.get(instrument_id.value, []) if now - t < 60_000_000_000]
+            if len(recent) >= self.config.max_repairs_per_minute:
+                if len(recent) == self.config.max_repairs_per_minute:
+                    self._s.log.error(
+                        f"delta imbalance on {instrument_id} persists after {len(recent)} repairs this minute: pausing repairs"
+                    )
+                    recent.append(now)
+                self._repairs[instrument_id.value] = recent
+                continue
+            recent.append(now)
+            self._repairs[instrument_id.value] = recent
+            self.delta_repairs += 1
+            self._s.log.error(
+                f"delta imbalance on {instrument_id}: holds {actual}, pairs expect {expected}; repairing {-gap}"
+            )
+            side = OrderSide.SELL if gap > 0 else OrderSide.BUY
+            self.execute(
+                f"repair-{instrument_id.symbol}", REPAIR, asset, [Leg(instrument_id, side, abs(gap))]
+            )
+
+    def _is_dust(self, instrument, quantity: Decimal) -> bool:
+        if quantity < instrument.size_increment.as_decimal() / 2:
+            return True
+        if instrument.min_quantity is not None and quantity < instrument.min_quantity.as_decimal():
+            return True
+        if instrument.min_notional is not None:
+            quote = self._s.cache.quote_tick(instrument.id)
+            if quote is not None:
+                mid = (quote.bid_price.as_decimal() + quote.ask_price.as_decimal()) / 2
+                return quantity * mid < instrument.min_notional.as_decimal()
+        return False
 
     def _instruments_of(self, asset: str) -> list[InstrumentId]:
         ids = set()

@@ -118,12 +118,17 @@ class ScalpConfig(StrategyConfig, frozen=True, kw_only=True):
         self.execution.check()
 
 
-def scalp_instruments(config: ScalpConfig, registry: Registry) -> list[str]:
+def pair_instruments(pairs: tuple[PairSpec, ...], registry: Registry) -> list[str]:
+    """Every instrument the configured pairs trade, in config order (scalp and carry)."""
     out = []
-    for pair in config.pairs:
+    for pair in pairs:
         a, b = resolve_pair(pair, registry)
         out += [a.instrument_id.value, b.instrument_id.value]
     return list(dict.fromkeys(out))
+
+
+def scalp_instruments(config: ScalpConfig, registry: Registry) -> list[str]:
+    return pair_instruments(config.pairs, registry)
 
 
 class PairRuntime:
@@ -210,10 +215,7 @@ class ScalpStrategy(PairStrategy):
         }
         self.route_quotes()
         self._refresh_floors()
-        for pair in self.book.active():  # restored after a restart
-            for rt in self.runtimes:
-                if {pair.long_instrument, pair.short_instrument} == {rt.a_id.value, rt.b_id.value}:
-                    rt.pair = pair
+        self.attach_restored_pairs(self.runtimes)
 
     def _refresh_floors(self) -> None:
         now = self.clock.timestamp_ns()

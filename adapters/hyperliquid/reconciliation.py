@@ -10,6 +10,8 @@ as external orders.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_FLOOR
+from decimal import Decimal
 
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import Logger
@@ -142,6 +144,38 @@ class ReconciliationReports:
             out.append(report)
         return out
 
+    async def _spot_position_reports(self, ts_init: int) -> list[PositionStatusReport]:
+        """Spot holdings as LONG positions of the spot instruments.
+
+        Nautilus models spot instruments in a margin account as positions, and reconciles any cached
+        position the venue does not report as closed. Hyperliquid reports spot as token balances, so
+        without these reports a restart would "close" every spot leg a strategy holds. The quantity
+        is the base-token balance rounded down to the instrument's size precision."""
+        spot_assets = [a for a in self._markets().by_instrument.values() if a.is_spot]
+        if not spot_assets:
+            return []
+        state = await self._http.spot_clearinghouse_state(self.user)
+        totals = {b.coin: Decimal(b.total) for b in state.balances}
+        out = []
+        for asset in spot_assets:
+            total = totals.get(asset.base, Decimal(0))
+            step = Decimal(1).scaleb(-asset.size_precision)
+            qty = (total / step).to_integral_value(rounding=ROUND_FLOOR) * step
+            if qty <= 0:
+                continue
+            out.append(
+                PositionStatusReport(
+                    account_id=self.account_id,
+                    instrument_id=asset.instrument_id,
+                    position_side=PositionSide.LONG,
+                    quantity=Quantity(qty, asset.size_precision),
+                    report_id=UUID4(),
+                    ts_last=ts_init,
+                    ts_init=ts_init,
+                )
+            )
+        return out
+
     async def generate_position_status_reports(
         self, command: GeneratePositionStatusReports
     ) -> list[PositionStatusReport]:
@@ -156,6 +190,7 @@ class ReconciliationReports:
                     if asset is None:
                         continue
                     out.append(parse_position_report(ap.position, asset, self.account_id, ts, ts_init))
+            out.extend(await self._spot_position_reports(ts_init))
         except VenueError as e:
             self._log.error(f"Cannot generate position reports: {e.message}")
             return []

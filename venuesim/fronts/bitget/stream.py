@@ -32,6 +32,7 @@ from venuesim.core.model import FundingRateEvent
 from venuesim.core.model import OrderEvent
 from venuesim.core.model import OrderStatus
 from venuesim.core.model import PlaceResult
+from venuesim.core.model import Side
 from venuesim.core.model import SimEvent
 from venuesim.core.model import SimOrder
 from venuesim.core.model import TradeEvent
@@ -259,10 +260,6 @@ class StreamApi(MarketApi, TradeApi):
         for conn in list(conns):
             conn.sock.send(text)
 
-    def _levels(self, m: BgMarket, depth: int) -> tuple[list[list[str]], list[list[str]]]:  # type: ignore[override]
-        bids, asks = self.exchange.book(m.key, depth=depth)
-        return [[m.px(px), m.sz(sz)] for px, sz, _ in bids], [[m.px(px), m.sz(sz)] for px, sz, _ in asks]
-
     def _book_snapshot(self, m: BgMarket) -> dict[str, Any]:
         bids, asks = self.book_state[m.key]
         return {
@@ -331,7 +328,7 @@ class StreamApi(MarketApi, TradeApi):
             "ts": str(t.time),
             "price": m.px(t.price),
             "size": m.sz(t.size),
-            "side": "buy" if t.side.value == "B" else "sell",
+            "side": "buy" if t.side is Side.BUY else "sell",
             "tradeId": str(t.tid),
         }
 
@@ -478,7 +475,7 @@ class StreamApi(MarketApi, TradeApi):
         if m.is_spot:
             self._private_push(f.user, "SPOT", "account", "default", self._spot_assets(f.user))
             return
-        side = "buy" if f.side.value == "B" else "sell"
+        side = "buy" if f.side is Side.BUY else "sell"
         self._bill(f.user, m.symbol, f.closed_pnl, -f.fee, side, f.time)
         self._private_push(f.user, "USDT-FUTURES", "positions", "default", self._positions_after(f.user, m))
         self._private_push(f.user, "USDT-FUTURES", "account", "default", [self._ws_account(f.user)])

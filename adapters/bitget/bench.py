@@ -115,9 +115,13 @@ async def _bench(sim, n_frames: int, n_orders: int) -> dict[str, Any]:
     data._ticker_kinds[f"USDT-FUTURES:ticker:{SYMBOL}"] = {"mark", "index", "funding"}
     frames = await _capture_frames(sim.ws_url, sim, n_frames)
     per_channel: dict[str, list[int]] = {}
+    book_levels: list[int] = []
     on_frame = data.websocket._on_frame
     for frame in frames:
-        channel = json.loads(frame)["arg"]["channel"]
+        msg = json.loads(frame)
+        channel = msg["arg"]["channel"]
+        if channel == "books" and msg["action"] == "update":
+            book_levels.append(sum(len(d["asks"]) + len(d["bids"]) for d in msg["data"]))
         delivered.clear()
         t0 = time.perf_counter_ns()
         on_frame(frame)
@@ -126,6 +130,8 @@ async def _bench(sim, n_frames: int, n_orders: int) -> dict[str, Any]:
     frame_stats: dict[str, Any] = {c: _pct(v) for c, v in per_channel.items()}
     frame_stats["all"] = _pct([x for v in per_channel.values() for x in v])
     frame_stats["frames_captured"] = len(frames)
+    # the simulator re-quotes its whole synthetic book every step, so its updates are large
+    frame_stats["books_levels_per_update"] = round(statistics.fmean(book_levels), 1) if book_levels else 0
 
     # order -> bytes on wire
     signer = BitgetSigner(Secret(BENCH_KEY), Secret(BENCH_SECRET), Secret(BENCH_PASSPHRASE))

@@ -20,6 +20,7 @@ BENCH_ROOT = Path("var/bench")
 # venue -> "module:function(args) -> dict" for `arb bench adapter <venue>`
 BENCH_ADAPTERS: dict[str, str] = {
     "hyperliquid": "adapters.hyperliquid.bench:run",
+    "bitget": "adapters.bitget.bench:run",
 }
 
 

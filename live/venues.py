@@ -105,6 +105,60 @@ def _hyperliquid() -> VenueAdapter:
     )
 
 
+# -- Bitget ----------------------------------------------------------------------------------------
+def _bitget() -> VenueAdapter:
+    from adapters.bitget.config import BitgetDataClientConfig
+    from adapters.bitget.config import BitgetExecClientConfig
+    from adapters.bitget.factories import BitgetLiveDataClientFactory
+    from adapters.bitget.factories import BitgetLiveExecClientFactory
+    from adapters.bitget.factories import env_names
+
+    common = (
+        "demo",
+        "base_url_http",
+        "base_url_ws",
+        "load_spot",
+        "heartbeat_secs",
+        "http_timeout_secs",
+        "max_retries",
+    )
+    data_only = ("stale_feed_secs", "quote_channel", "funding_refresh_secs", "bars_timestamp_on_close")
+    exec_only = (
+        "margin_mode",
+        "set_one_way_mode",
+        "fill_recovery_lookback_secs",
+        "funding_poll_secs",
+        "dotenv_path",
+    )
+
+    return VenueAdapter(
+        name="BITGET",
+        data_factory=BitgetLiveDataClientFactory,
+        exec_factory=BitgetLiveExecClientFactory,
+        data_config=lambda s: BitgetDataClientConfig(**_pick(s, common + data_only)),
+        exec_config=lambda s: BitgetExecClientConfig(**_pick(s, common + exec_only)),
+        settings={
+            "demo": "trade the demo (paper) account: paptrading header, demo WebSocket host, BITGET_DEMO_* keys",
+            "base_url_http": "override the REST URL (e.g. a venuesim front)",
+            "base_url_ws": "override the WebSocket origin (default: the REST host, /v2/ws/public|private)",
+            "load_spot": "load spot symbols as well as the USDT-M perpetuals",
+            "heartbeat_secs": "WebSocket ping interval (the venue wants one every 30 s)",
+            "http_timeout_secs": "REST timeout",
+            "max_retries": "REST retries on 429/5xx",
+            "stale_feed_secs": "silence after which a feed is declared stale",
+            "quote_channel": "quotes from 'books1' (default) or 'ticker'",
+            "funding_refresh_secs": "how often the current funding rate and interval are re-read",
+            "bars_timestamp_on_close": "bar timestamps at the close (true) or open of the candle",
+            "margin_mode": "'crossed' (default) or 'isolated', sent with every futures order",
+            "set_one_way_mode": "switch a hedge-mode account to one-way mode at start (else refused)",
+            "fill_recovery_lookback_secs": "margin for the fill catch-up after a reconnect",
+            "funding_poll_secs": "how often the account bills are read for funding settlements",
+            "dotenv_path": "a .env file holding the secrets",
+        },
+        secrets=lambda s: list(env_names(bool(s.get("demo")))),
+    )
+
+
 # -- Bybit ------------------------------------------------------------------------------------------
 BYBIT_PRODUCTS = ("spot", "linear")
 
@@ -247,6 +301,7 @@ def _bybit_leverages(leverages: dict[str, Any]) -> dict:
 
 VENUE_ADAPTERS: dict[str, Callable[[], VenueAdapter]] = {
     "HYPERLIQUID": _hyperliquid,
+    "BITGET": _bitget,
     "BYBIT": _bybit,
 }
 

@@ -549,3 +549,51 @@ def test_funding_settlement_is_an_execution_and_a_transaction(sim):
         "/v5/order/create",
         {**eth, "side": "Buy", "orderType": "Market", "qty": "1", "reduceOnly": True},
     )
+
+
+# -- accounts from `arb venuesim run` -------------------------------------------------------------------------
+def test_auto_accounts_admit_any_key_signed_with_the_shared_secret():
+    with running_sim(accounts=[], auto_accounts=True, tick_secs=None) as s:
+        bad = signed(
+            s, "GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"}, key="k1", secret="nope"
+        )
+        assert bad["retCode"] == 10004 and s.front.describe()["keys"] == {}
+        ok = signed(
+            s,
+            "GET",
+            "/v5/account/wallet-balance",
+            {"accountType": "UNIFIED"},
+            key="k1",
+            secret="venuesim-secret",
+        )
+        assert ok["retCode"] == 0, ok
+        coins = {c["coin"]: c["walletBalance"] for c in ok["result"]["list"][0]["coin"]}
+        assert coins == {"USDT": "100000"}
+        again = signed(s, "GET", "/v5/account/info", {}, key="k1", secret="venuesim-secret")
+        k2 = signed(s, "GET", "/v5/account/info", {}, key="k2", secret="venuesim-secret")
+        assert again["retCode"] == 0 and k2["retCode"] == 0
+        keys = s.front.describe()["keys"]
+        assert set(keys) == {"k1", "k2"} and keys["k1"]["uid"] != keys["k2"]["uid"]
+
+
+def test_cli_hands_each_front_the_account_form_it_understands():
+    import argparse
+
+    from arb.cli import UserError
+    from venuesim.cli import add_parser
+    from venuesim.cli import build_sims
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    hl = "0x1111111111111111111111111111111111111111"
+    args = parser.parse_args(
+        ["venuesim", "run", "--venue", "hyperliquid", "--venue", "bybit", "--account", f"{hl}=2500",
+         "--account", "1001:cliKey:cliSecret=700"]
+    )  # fmt: skip
+    hyper, bybit = build_sims(args)
+    assert bybit.front.describe()["keys"] == {"cliKey": {"uid": "1001", "trade": True}}
+    assert bybit.front.acct.account("1001").spot == {"USDT": Decimal("700")}
+    assert hl in hyper.state()["accounts"]
+    only = parser.parse_args(["venuesim", "run", "--venue", "bybit", "--account", f"{hl}=5"])
+    with pytest.raises(UserError, match=r"--account 0x1111.*=5: bybit accounts are UID:API_KEY:API_SECRET"):
+        build_sims(only)

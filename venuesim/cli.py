@@ -4,6 +4,8 @@
     arb venuesim run --port 8080 --account 0xYOURADDR=250000
     arb venuesim run --auto-accounts --funding-secs 60 --faults '{"ws_drop_after_frames": 500}'
     arb venuesim run --replay-catalog var/catalog --replay BTC=BTC-USD-PERP.HYPERLIQUID
+    arb venuesim run --venue bitget --venue hyperliquid --account MYKEY:MYSECRET:MYPASS=100000 \
+        --account 0xYOURADDR=100000       # both fronts (each takes the account form it understands)
     arb venuesim run --venue bybit --port 18081 --account 1001:venuesim-key:venuesim-secret=100000
 
 Point a node at it with `base_url_http=<http>` and `testnet=True` (clients sign for testnet when the
@@ -40,13 +42,23 @@ def add_parser(sub) -> None:
         "--account",
         action="append",
         default=[],
-        help="account to create and fund: 0xADDRESS[=COLLATERAL] (hyperliquid), UID:API_KEY:API_SECRET[=USDT] (bybit)",
+        help="account to create and fund: 0xADDRESS[=COLLATERAL] (hyperliquid), "
+        "API_KEY[:SECRET[:PASSPHRASE]][=COLLATERAL] (bitget), UID:API_KEY:API_SECRET[=USDT] (bybit; "
+        "with bitget as well, give accounts per venue in --config)",
     )
-    r.add_argument("--auto-accounts", action="store_true", help="fund any valid signer on first use")
+    r.add_argument(
+        "--auto-accounts",
+        action="store_true",
+        help="fund any valid signer on first use (bitget: any API key, secret venuesim-secret, passphrase "
+        "venuesim; bybit: any API key, secret venuesim-secret)",
+    )
     r.add_argument("--mainnet-signatures", action="store_true", help="expect mainnet-signed actions")
     r.add_argument("--faults", default=None, help="JSON object of faults (see venuesim.faults)")
     r.add_argument(
-        "--config", type=Path, default=None, help="TOML file: [<venue>] markets/accounts/faults tables"
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML file: [hyperliquid] / [bitget] / [bybit] markets/accounts/faults",
     )
     r.add_argument("--replay-catalog", default=None, help="catalog whose quotes drive the price paths")
     r.add_argument(
@@ -86,9 +98,11 @@ def build_sims(args: argparse.Namespace) -> list[Any]:
         for a in args.account:
             address, _, amount = a.partition("=")
             entry: dict[str, Any]
-            if venue == "bybit":  # UID:API_KEY:API_SECRET[=USDT]
+            if venue == "bybit":  # UID:API_KEY:API_SECRET[=USDT]; other forms are for the other fronts
                 parts = address.split(":")
                 if len(parts) != 3:
+                    if len(args.venue or []) > 1:
+                        continue
                     raise UserError(f"--account {a}: bybit accounts are UID:API_KEY:API_SECRET[=USDT]")
                 entry = {"uid": parts[0], "api_key": parts[1], "api_secret": parts[2]}
                 if amount:

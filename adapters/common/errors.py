@@ -27,6 +27,7 @@ class VenueError(Exception):
         self.venue = venue
         self.status = status
         self.message = redact(message)
+        self.body: str | None = None  # the (redacted) HTTP body of an HTTP error, for venue decoding
         prefix = f"{venue}: " if venue else ""
         super().__init__(f"{prefix}{self.message}")
 
@@ -78,10 +79,14 @@ def http_error(status: int, body: str, *, venue: str, retry_after: float | None 
     if len(text) > 500:
         text = text[:500] + "..."
     message = f"HTTP {status}: {text or '(empty body)'}"
+    error: VenueError
     if status == 429:
-        return RateLimitError(message, venue=venue, retry_after=retry_after)
-    if status >= 500:
-        return ServerError(message, venue=venue, status=status)
-    if status in (401, 403):
-        return AuthenticationError(message, venue=venue, status=status)
-    return RequestError(message, venue=venue, status=status)
+        error = RateLimitError(message, venue=venue, retry_after=retry_after)
+    elif status >= 500:
+        error = ServerError(message, venue=venue, status=status)
+    elif status in (401, 403):
+        error = AuthenticationError(message, venue=venue, status=status)
+    else:
+        error = RequestError(message, venue=venue, status=status)
+    error.body = redact(body[:4000])
+    return error

@@ -12,7 +12,9 @@ import asyncio
 import email.utils
 import time
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 
 import aiohttp
 from nautilus_trader.common.component import Logger
@@ -39,6 +41,9 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+RequestHeaders = Mapping[str, str] | Callable[[], Mapping[str, str]] | None
 
 
 class HttpTransport:
@@ -97,8 +102,11 @@ class HttpTransport:
         weight: float = 1.0,
         buckets: Iterable[str] | None = None,
         retry: bool = True,
+        headers: RequestHeaders = None,
     ) -> bytes:
-        return await self.request("POST", path, body=body, weight=weight, buckets=buckets, retry=retry)
+        return await self.request(
+            "POST", path, body=body, weight=weight, buckets=buckets, retry=retry, headers=headers
+        )
 
     async def request(
         self,
@@ -109,7 +117,10 @@ class HttpTransport:
         weight: float = 1.0,
         buckets: Iterable[str] | None = None,
         retry: bool = True,
+        headers: RequestHeaders = None,
     ) -> bytes:
+        """`headers`: per-request headers, or a function returning them, called for every attempt
+        (venues that sign a timestamp need a fresh signature when a request is retried)."""
         backoff = Backoff(
             initial=self._backoff_template.initial,
             maximum=self._backoff_template.maximum,
@@ -125,7 +136,8 @@ class HttpTransport:
                 await self.rate_limiter.acquire(weight, bucket_list)
             self.stats["requests"] += 1
             try:
-                return await self._once(method, url, body)
+                extra = headers() if callable(headers) else headers
+                return await self._once(method, url, body, extra)
             except VenueError as e:
                 last = e
                 if not e.retryable or attempt == attempts - 1:
@@ -145,10 +157,12 @@ class HttpTransport:
         assert last is not None  # loop always returns or raises
         raise last
 
-    async def _once(self, method: str, url: str, body: bytes | None) -> bytes:
+    async def _once(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None = None
+    ) -> bytes:
         session = await self._ensure_session()
         try:
-            async with session.request(method, url, data=body) as resp:
+            async with session.request(method, url, data=body, headers=headers) as resp:
                 payload = await resp.read()
                 if resp.status >= 400:
                     self.stats[f"http_{resp.status}"] += 1

@@ -14,6 +14,8 @@ class owns the connection lifecycle:
   `on_live(sub)`. Venue clients turn both into `FeedStatus` data (see `adapters.common.feed_status`).
 - frame handler errors are caught, counted (`stats["handler_errors"]`) and logged; they never
   stop the reader.
+- venues that limit messages per second (Bitget: 10/s, pings included) pass `resubscribe_frames`,
+  which turns the active subscriptions into the (batched) frames sent after a reconnect.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class ReconnectingWebSocket:
         on_disconnected: Callable[[str], None] | None = None,
         on_stale: Callable[[list[WsSubscription]], None] | None = None,
         on_live: Callable[[WsSubscription], None] | None = None,
+        resubscribe_frames: Callable[[list[WsSubscription]], list[Frame]] | None = None,
         logger: Logger | None = None,
         name: str = "ws",
     ) -> None:
@@ -87,6 +90,7 @@ class ReconnectingWebSocket:
         self._on_disconnected = on_disconnected
         self._on_stale = on_stale
         self._on_live = on_live
+        self._resubscribe_frames = resubscribe_frames
         self._log = logger or Logger(f"{venue}WebSocket[{name}]")
         self._subs: dict[str, WsSubscription] = {}
         self._ws: ClientConnection | None = None
@@ -141,10 +145,12 @@ class ReconnectingWebSocket:
         self._runner = None
         self._connected.clear()
 
-    async def subscribe(self, sub: WsSubscription) -> None:
+    async def subscribe(self, sub: WsSubscription, send: bool = True) -> None:
+        """Register `sub` (resent on every reconnect) and send it now if connected, unless `send`
+        is False (the venue module sends it itself, e.g. batched with others)."""
         sub.last_message = time.monotonic()  # the stale clock starts at subscription time
         self._subs[sub.key] = sub
-        if self.is_connected:
+        if send and self.is_connected:
             await self.send(sub.subscribe)
 
     async def unsubscribe(self, key: str) -> None:
@@ -223,9 +229,12 @@ class ReconnectingWebSocket:
         self._backoff.reset()
         now = time.monotonic()
         self._last_any = now
-        for sub in list(self._subs.values()):
+        subs = list(self._subs.values())
+        for sub in subs:
             sub.last_message = now
-            await ws.send(sub.subscribe)
+        frames = self._resubscribe_frames(subs) if self._resubscribe_frames else [s.subscribe for s in subs]
+        for frame in frames:
+            await ws.send(frame)
         self._connected.set()
         if reconnected:
             self.stats["reconnects"] += 1

@@ -2,6 +2,7 @@
 
 FRONTS: dict[str, str] = {
     "hyperliquid": "venuesim.fronts.hyperliquid:create",
+    "bitget": "venuesim.fronts.bitget:create",
     "bybit": "venuesim.fronts.bybit:create",
 }
 

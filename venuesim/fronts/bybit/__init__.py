@@ -32,6 +32,7 @@ from typing import Any
 
 from venuesim.core.exchange import SimExchange
 from venuesim.core.pricepath import PricePath
+from venuesim.fronts.bybit.auth import AUTO_SECRET
 from venuesim.fronts.bybit.auth import Authenticator
 from venuesim.fronts.bybit.front import BybitFront
 from venuesim.fronts.bybit.history import MarketHistory
@@ -61,7 +62,7 @@ def create(
     paths: dict[str, PricePath] | None = None,
     synthetic_trades: bool = True,
     is_mainnet: bool = False,  # accepted for `arb venuesim run`; Bybit keys are not network-bound
-    auto_accounts: bool = False,  # not applicable: an HMAC key cannot be checked without its secret
+    auto_accounts: bool = False,
 ) -> VenueSim:
     """A Bybit simulator (not started: `await sim.start()` or run it in a `SimThread`).
 
@@ -72,9 +73,8 @@ def create(
         (`basis_noise_bps`, `basis_reversion` per market). `history_days` of candles and funding
             are served from before the start. `public_limit`/`public_window_ms`/`ban_ms`: the per-IP limit of
             public endpoints (over it: HTTP 403 and a ban). `ws_reply_delay_ms`: subscriptions are answered
-    after this delay, as across a network (see `stream.StreamApi._later`)."""
-    if auto_accounts:
-        raise ValueError("auto_accounts is not available on bybit: give accounts with api_key/api_secret")
+    after this delay, as across a network (see `stream.StreamApi._later`). `auto_accounts`: any API key
+    signed with the secret `venuesim-secret` gets an account with `default_collateral` USDT on first use."""
     universe = build_universe(markets)
     paths = {**linked_paths(universe, seed), **(paths or {})}
     exchange = SimExchange(universe.specs(), seed=seed, paths=paths, synthetic_trades=synthetic_trades)
@@ -85,7 +85,7 @@ def create(
         return BybitFront(
             sim,
             universe,
-            Authenticator(),
+            Authenticator(AUTO_SECRET if auto_accounts else None),
             history,
             collateral,
             public_limit,

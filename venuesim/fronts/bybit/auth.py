@@ -9,13 +9,15 @@ WebSocket (private and trade): `{"op": "auth", "args": [api_key, expires_ms, sig
 signature = hex HMAC-SHA256(secret, "GET/realtime" + expires); `expires` must lie in the future.
 
 Keys belong to an account uid (the core's user). A key may be read-only (`trade=False`): order
-endpoints then answer 10005.
+endpoints then answer 10005. With `auto_secret` set (`arb venuesim run --auto-accounts`), an unknown
+key signed with that secret is admitted on first use as a new account (`on_new` funds it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,6 +31,8 @@ from venuesim.fronts.bybit.protocol import param_error
 
 FUTURE_TOLERANCE_MS = 1000
 DEFAULT_RECV_WINDOW = 5000
+AUTO_SECRET = "venuesim-secret"
+AUTO_UID_BASE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,23 @@ def sign(secret: str, text: str) -> str:
 
 
 class Authenticator:
-    def __init__(self) -> None:
+    def __init__(self, auto_secret: str | None = None, on_new: Callable[[ApiKey], None] | None = None) -> None:
         self.keys: dict[str, ApiKey] = {}
+        self.auto_secret = auto_secret
+        self.on_new = on_new
+
+    def _lookup(self, key: str) -> tuple[ApiKey | None, bool]:
+        """The key, or (with auto accounts) a candidate to admit once its signature checks out."""
+        api_key = self.keys.get(key)
+        if api_key is not None or not self.auto_secret or not key:
+            return api_key, False
+        uid = str(AUTO_UID_BASE + len({k.uid for k in self.keys.values()}) + 1)
+        return ApiKey(key, self.auto_secret, uid), True
+
+    def _admit(self, api_key: ApiKey) -> None:
+        self.keys[api_key.key] = api_key
+        if self.on_new is not None:
+            self.on_new(api_key)
 
     def add(self, key: str, secret: str, uid: str, trade: bool = True) -> ApiKey:
         api_key = ApiKey(key, secret, str(uid), trade)
@@ -57,7 +76,7 @@ class Authenticator:
 
     def verify_rest(self, headers: Mapping[str, str], payload: str, needs_trade: bool = False) -> ApiKey:
         key = headers.get("X-BAPI-API-KEY")
-        api_key = self.keys.get(key or "")
+        api_key, new = self._lookup(key or "")
         if api_key is None:
             raise BybitError(INVALID_KEY)
         ts_raw = headers.get("X-BAPI-TIMESTAMP")
@@ -75,6 +94,8 @@ class Authenticator:
         origin = f"{ts_raw}{key}{recv_raw}{payload}"
         if not hmac.compare_digest(sign(api_key.secret, origin), sig.lower()):
             raise BybitError(SIGN_ERROR, origin=origin)
+        if new:
+            self._admit(api_key)
         if needs_trade and not api_key.trade:
             raise BybitError(PERMISSION_DENIED)
         return api_key
@@ -84,7 +105,7 @@ class Authenticator:
         if not isinstance(args, list) or len(args) != 3:
             raise ValueError("Params Error")  # wording unconfirmed
         key, expires, signature = args
-        api_key = self.keys.get(str(key))
+        api_key, new = self._lookup(str(key))
         if api_key is None:
             raise ValueError("Invalid apikey")
         try:
@@ -97,4 +118,6 @@ class Authenticator:
             sign(api_key.secret, f"GET/realtime{expires}"), signature.lower()
         ):
             raise ValueError("Invalid sign")  # wording unconfirmed
+        if new:
+            self._admit(api_key)
         return api_key

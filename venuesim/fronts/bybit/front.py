@@ -72,6 +72,7 @@ class BybitFront(StreamApi):
         self._banned_until: dict[str, int] = {}
         self._private_hits: dict[tuple[str, str], deque[int]] = defaultdict(deque)
         self.rejected_by_limit = 0
+        auth.on_new = lambda key: self.control_account({"uid": key.uid})  # auto accounts
         for m in universe.markets:
             st = self.exchange.market(m.key)
             history.observe(m, now_ms(), st.mid, st.day_base)

@@ -48,7 +48,9 @@ def sign(secret: str, text: str) -> str:
 
 
 class Authenticator:
-    def __init__(self, auto_secret: str | None = None, on_new: Callable[[ApiKey], None] | None = None) -> None:
+    def __init__(
+        self, auto_secret: str | None = None, on_new: Callable[[ApiKey], object] | None = None
+    ) -> None:
         self.keys: dict[str, ApiKey] = {}
         self.auto_secret = auto_secret
         self.on_new = on_new

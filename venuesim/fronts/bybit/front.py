@@ -206,11 +206,13 @@ class BybitFront(StreamApi):
             return error_reply(e)
 
     def _private_limit(self, uid: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str]]:
-        limit = QUERY_LIMIT
+        limit, bucket = QUERY_LIMIT, path
         if path.startswith("/v5/order/") and path not in ("/v5/order/realtime", "/v5/order/history"):
-            limit = 20 if params.get("category") == "spot" else ORDER_LIMIT
+            # order endpoints are counted per category group: spot 20/s, derivatives 10/s
+            spot = params.get("category") == "spot"
+            limit, bucket = (20, f"{path}:spot") if spot else (ORDER_LIMIT, path)
         t = now_ms()
-        hits = self._private_hits[(uid, path)]
+        hits = self._private_hits[(uid, bucket)]
         while hits and hits[0] <= t - 1000:
             hits.popleft()
         reset = (hits[0] + 1000) if hits else t + 1000

@@ -200,6 +200,18 @@ def memory_runs(quotes: int, log=print) -> dict[str, Any]:
     return out
 
 
+def _peak_rss_kb() -> int:
+    """This process's own peak RSS. `ru_maxrss` would also count the parent's pages the child
+    shared between fork and exec (the benchmark parent is large), so read VmHWM where Linux has it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _rss_child(catalog: str) -> None:
     from backtests.config import parse_config
     from backtests.runner import run_backtest
@@ -225,7 +237,7 @@ def _rss_child(catalog: str) -> None:
     t0 = time.perf_counter()
     outcome = run_backtest(parse_config(raw))
     wall = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_rss_kb()
     print(
         json.dumps(
             {

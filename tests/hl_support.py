@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -49,9 +50,15 @@ NVDA = InstrumentId.from_str("xyz:NVDA-USD-PERP.HYPERLIQUID")
 HYPE_SPOT = InstrumentId.from_str("HYPE-USDC-SPOT.HYPERLIQUID")
 
 
+# Conditions are polled, so generous limits cost nothing when things are fast; a loaded CI machine
+# (two test workers, node processes, simulators) can be several times slower than a quiet one.
+TIMEOUT_SCALE = float(os.environ.get("ARB_TEST_TIMEOUT_SCALE", "3"))
+
+
 def wait_for(
     cond: Callable[[], Any], timeout: float = 10.0, what: str = "condition", interval: float = 0.02
 ) -> Any:
+    timeout *= TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = cond()

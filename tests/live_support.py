@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 from eth_account import Account
+from hl_support import TIMEOUT_SCALE
 
 from venuesim.core.pricepath import PricePath
 from venuesim.fronts.hyperliquid import DEFAULT_MARKETS
@@ -157,6 +158,7 @@ class NodeProcess:
         return self.out.read_text(errors="replace")
 
     def wait_for(self, pattern: str, timeout: float = 60.0, after: int = 0) -> re.Match:
+        timeout *= TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         rx = re.compile(pattern)
         while time.monotonic() < deadline:
@@ -175,6 +177,12 @@ class NodeProcess:
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """A graceful stop (SIGTERM, as an operator would), then the exit code."""
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+        return self.wait(timeout * TIMEOUT_SCALE)
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hl_support import wait_for
 from live_support import ADDRESS
 from live_support import KEY
 from live_support import PERP
@@ -48,14 +49,14 @@ def revert(sim) -> None:
 def test_sandbox_node_trades_an_engineered_dislocation_with_simulated_fills(tmp_path):
     with hl_sim() as sim:
         config = write_toml(tmp_path / "node.toml", node_config(tmp_path, sim, scalp_spot_perp()))
-        node = NodeProcess(config, "sandbox", tmp_path / "node.out", duration=25)
+        node = NodeProcess(config, "sandbox", tmp_path / "node.out")
         try:
             node.wait_for(WARM, 60)
             dislocate(sim)
             node.wait_for(r"opened SBTC-\S+: long UBTC-USDC-SPOT\.HYPERLIQUID", 20)
             revert(sim)
             node.wait_for(r"closed SBTC-\S+ \(take_profit", 20)
-            assert node.wait(60) == 0
+            assert node.stop() == 0
         finally:
             node.close()
         # sandbox: the venue saw no orders at all
@@ -73,14 +74,14 @@ def test_sandbox_node_trades_an_engineered_dislocation_with_simulated_fills(tmp_
 def test_live_node_trades_against_venuesim_and_pnl_matches_the_venue_records(tmp_path):
     with hl_sim() as sim:
         config = write_toml(tmp_path / "node.toml", node_config(tmp_path, sim, scalp_spot_perp()))
-        node = NodeProcess(config, "live", tmp_path / "node.out", duration=30)
+        node = NodeProcess(config, "live", tmp_path / "node.out")
         try:
             node.wait_for(WARM, 60)
             dislocate(sim)
             node.wait_for(r"opened SBTC-\S+", 20)
             revert(sim)
             node.wait_for(r"closed SBTC-\S+ \(take_profit", 20)
-            assert node.wait(60) == 0
+            assert node.stop() == 0
         finally:
             node.close()
         fills = sim_fills(sim)
@@ -121,14 +122,14 @@ def test_restart_mid_pair_recognises_the_pair_and_manages_it_to_exit(tmp_path):
         finally:
             first.close()
         assert sim_positions(sim)[PERP] == Decimal("-0.01")
-        second = NodeProcess(config, "live", tmp_path / "second.out", duration=30)
+        second = NodeProcess(config, "live", tmp_path / "second.out")
         try:
             second.wait_for(r"restored 1 active pair\(s\): SBTC-\S+", 60)
             second.wait_for(WARM, 60)
             assert "opened SBTC" not in second.text()  # nothing re-entered
             revert(sim)
             second.wait_for(r"closed SBTC-\S+ \(take_profit", 30)
-            assert second.wait(60) == 0
+            assert second.stop() == 0
         finally:
             second.close()
         fills = sim_fills(sim)
@@ -183,10 +184,10 @@ def test_a_position_no_pair_explains_is_flattened_at_start(tmp_path):
         )
         assert sim_positions(sim)[PERP] == Decimal("-0.01")
         config = write_toml(tmp_path / "node.toml", node_config(tmp_path, sim, scalp_spot_perp()))
-        node = NodeProcess(config, "live", tmp_path / "node.out", duration=15)
+        node = NodeProcess(config, "live", tmp_path / "node.out")
         try:
             node.wait_for(r"holds -0\.01\d* that no pair explains: flattening it", 60)
-            assert node.wait(60) == 0
+            assert node.stop() == 0
         finally:
             node.close()
         assert PERP not in sim_positions(sim)
@@ -202,16 +203,14 @@ def test_entry_and_exit_notifications_reach_webhook_telegram_and_discord(tmp_pat
         }  # fmt: skip
         doc = node_config(tmp_path, sim, scalp_spot_perp(), notify=notify)
         env = {"TEST_TG_TOKEN": "123:SECRET-TOKEN", "TEST_DISCORD_URL": f"{receiver.base}/discord/webhook"}
-        node = NodeProcess(
-            write_toml(tmp_path / "node.toml", doc), "sandbox", tmp_path / "node.out", duration=25, env=env
-        )
+        node = NodeProcess(write_toml(tmp_path / "node.toml", doc), "sandbox", tmp_path / "node.out", env=env)
         try:
             node.wait_for(WARM, 60)
             dislocate(sim)
             node.wait_for(r"opened SBTC-\S+", 20)
             revert(sim)
             node.wait_for(r"closed SBTC-\S+", 20)
-            assert node.wait(60) == 0
+            assert node.stop() == 0
         finally:
             node.close()
     kinds = [b["kind"] for b in receiver.bodies]
@@ -320,10 +319,13 @@ def test_a_pair_missing_a_leg_at_restart_is_rehedged_per_config(tmp_path):
             sim.exchange,
         )
         assert PERP not in sim_positions(sim)
-        second = NodeProcess(config, "live", tmp_path / "second.out", duration=25)
+        second = NodeProcess(config, "live", tmp_path / "second.out")
         try:
             second.wait_for(r"restart: SBTC-\S+ legs 0\.0099\d*/0: re-hedging to 0\.0099\d*", 60)
-            assert second.wait(60) == 0
+            wait_for(
+                lambda: sim_positions(sim).get(PERP) == Decimal("-0.00999"), 30, "the re-hedged perp leg"
+            )
+            assert second.stop() == 0
             assert "no pair explains" not in second.text()
         finally:
             second.close()

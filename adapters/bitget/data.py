@@ -39,15 +39,7 @@ from typing import Any
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
-from nautilus_trader.core.data import Data
-from nautilus_trader.data.messages import RequestBars
-from nautilus_trader.data.messages import RequestData
-from nautilus_trader.data.messages import RequestInstrument
-from nautilus_trader.data.messages import RequestInstruments
-from nautilus_trader.data.messages import RequestQuoteTicks
-from nautilus_trader.data.messages import RequestTradeTicks
 from nautilus_trader.data.messages import SubscribeBars
-from nautilus_trader.data.messages import SubscribeData
 from nautilus_trader.data.messages import SubscribeFundingRates
 from nautilus_trader.data.messages import SubscribeIndexPrices
 from nautilus_trader.data.messages import SubscribeMarkPrices
@@ -55,7 +47,6 @@ from nautilus_trader.data.messages import SubscribeOrderBook
 from nautilus_trader.data.messages import SubscribeQuoteTicks
 from nautilus_trader.data.messages import SubscribeTradeTicks
 from nautilus_trader.data.messages import UnsubscribeBars
-from nautilus_trader.data.messages import UnsubscribeData
 from nautilus_trader.data.messages import UnsubscribeFundingRates
 from nautilus_trader.data.messages import UnsubscribeIndexPrices
 from nautilus_trader.data.messages import UnsubscribeMarkPrices
@@ -64,8 +55,6 @@ from nautilus_trader.data.messages import UnsubscribeQuoteTicks
 from nautilus_trader.data.messages import UnsubscribeTradeTicks
 from nautilus_trader.live.data_client import LiveMarketDataClient
 from nautilus_trader.model.data import BarType
-from nautilus_trader.model.data import CustomData
-from nautilus_trader.model.data import DataType
 from nautilus_trader.model.data import FundingRateUpdate
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import InstrumentId
@@ -93,20 +82,18 @@ from adapters.bitget.parsing import quote_from_ticker
 from adapters.bitget.providers import BitgetInstrumentProvider
 from adapters.bitget.websocket import BitgetWebSocket
 from adapters.bitget.websocket import arg_key
+from adapters.common.data import FeedStatusPublisher
+from adapters.common.data import HistoryRequests
+from adapters.common.data import PushedCustomData
 from adapters.common.errors import VenueError
-from adapters.common.feed_status import DISCONNECTED
-from adapters.common.feed_status import LIVE
-from adapters.common.feed_status import STALE
-from adapters.common.feed_status import FeedStatus
 from adapters.common.frames import FrameStats
-from adapters.common.websocket import WsSubscription
-from catalog.funding import FundingPayment
 
-ACCEPTED_CUSTOM = (FundingPayment, FeedStatus)
 SNAPSHOT_DEPTHS = {1: "books1", 5: "books5", 15: "books15"}
 
 
-class BitgetDataClient(LiveMarketDataClient):
+class BitgetDataClient(HistoryRequests, PushedCustomData, FeedStatusPublisher, LiveMarketDataClient):
+    venue_name = "Bitget"
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -158,9 +145,7 @@ class BitgetDataClient(LiveMarketDataClient):
         self._last_funding: dict[InstrumentId, tuple[Decimal, int | None]] = {}
         self._bar_types: dict[str, BarType] = {}  # candle key -> bar type
         self._open_candles: dict[str, list[str]] = {}
-        self._key_instrument: dict[str, InstrumentId] = {}
-        self._feed_state: dict[InstrumentId, str] = {}
-        self._last_frame_ns: dict[InstrumentId, int] = {}
+        self._init_feed_status()
         self._funding_tasks: dict[InstrumentId, asyncio.Task] = {}
 
     @property
@@ -200,38 +185,6 @@ class BitgetDataClient(LiveMarketDataClient):
         self._key_instrument[key] = m.instrument_id
         return key
 
-    def _publish_feed(self, instrument_id: InstrumentId, state: str, stream: str, reason: str) -> None:
-        if self._feed_state.get(instrument_id, LIVE) == state:
-            return
-        self._feed_state[instrument_id] = state
-        now = self._clock.timestamp_ns()
-        status = FeedStatus(
-            instrument_id, state, stream, reason, self._last_frame_ns.get(instrument_id, 0), now, now
-        )
-        if state == LIVE:
-            self._log.info(f"{instrument_id} feed live again ({stream})")
-        else:
-            self._log.warning(f"{instrument_id} feed {state}: {reason}")
-        self._handle_data(CustomData(DataType(FeedStatus), status))
-
-    def _on_ws_stale(self, subs: list[WsSubscription]) -> None:
-        for sub in subs:
-            iid = self._key_instrument.get(sub.key)
-            if iid is not None:
-                self._publish_feed(iid, STALE, sub.key, f"no frame on {sub.key} for {sub.stale_after_secs}s")
-
-    def _on_ws_disconnected(self, reason: str) -> None:
-        for key, iid in list(self._key_instrument.items()):
-            if self._ws.ws.has_subscription(key):
-                self._publish_feed(iid, DISCONNECTED, key, f"socket closed: {reason}")
-
-    def _seen(self, key: str, m: BitgetMarket) -> None:
-        self._ws.mark(key)
-        iid = m.instrument_id
-        self._last_frame_ns[iid] = self._clock.timestamp_ns()
-        if self._feed_state.get(iid, LIVE) != LIVE:
-            self._publish_feed(iid, LIVE, key, "frames flowing")
-
     # -- frames ----------------------------------------------------------------------------------
     def _on_push(self, arg: s.WsArg, action: str | None, data: bytes, ts: Any) -> None:
         m = self._provider.markets.lookup(arg.instType, arg.instId or "")
@@ -240,7 +193,7 @@ class BitgetDataClient(LiveMarketDataClient):
             return
         channel = arg.channel
         key = arg_key(arg)
-        self._seen(key, m)
+        self._frame_seen(key, m.instrument_id)
         if channel == "books":
             self._on_books(key, m, action, data)
         elif channel in ("books1", "books5", "books15"):
@@ -366,17 +319,6 @@ class BitgetDataClient(LiveMarketDataClient):
                 self._open_candles[key] = row
 
     # -- subscriptions ---------------------------------------------------------------------------
-    async def _subscribe(self, command: SubscribeData) -> None:
-        if command.data_type.type in ACCEPTED_CUSTOM:
-            self._log.info(
-                f"Accepted subscription to {command.data_type.type.__name__} (pushed by this adapter)"
-            )
-            return
-        self._log.error(f"Cannot subscribe to {command.data_type}: not provided by Bitget")
-
-    async def _unsubscribe(self, command: UnsubscribeData) -> None:
-        pass
-
     async def _subscribe_quote_ticks(self, command: SubscribeQuoteTicks) -> None:
         m = self._market(command.instrument_id)
         if self._config.quote_channel == "books1":
@@ -508,55 +450,3 @@ class BitgetDataClient(LiveMarketDataClient):
             except Exception as e:  # a bad reply must not end the loop
                 self._log.error(f"Funding refresh of {instrument_id} failed: {type(e).__name__}: {e}")
             await asyncio.sleep(self._config.funding_refresh_secs)
-
-    # -- requests --------------------------------------------------------------------------------
-    async def _request_instrument(self, request: RequestInstrument) -> None:
-        await self._provider.initialize()
-        instrument = self._provider.find(request.instrument_id)
-        if instrument is None:
-            self._log.error(f"Cannot find instrument {request.instrument_id} on Bitget")
-            return
-        self._handle_instrument(instrument, request.id, request.start, request.end, request.params)
-
-    async def _request_instruments(self, request: RequestInstruments) -> None:
-        await self._provider.initialize()
-        instruments = list(self._provider.get_all().values())
-        self._handle_instruments(
-            request.venue, instruments, request.id, request.start, request.end, request.params
-        )
-
-    async def _request_quote_ticks(self, request: RequestQuoteTicks) -> None:
-        self._log.error("Cannot request historical quotes: Bitget does not publish them")
-
-    async def _request_trade_ticks(self, request: RequestTradeTicks) -> None:
-        ticks = await self._history.trades(request.instrument_id)
-        if request.limit:
-            ticks = ticks[-request.limit :]
-        self._handle_trade_ticks(
-            request.instrument_id, ticks, request.id, request.start, request.end, request.params
-        )
-
-    async def _request_bars(self, request: RequestBars) -> None:
-        start = int(request.start.value) if request.start is not None else 0
-        end = int(request.end.value) if request.end is not None else None
-        bars = await self._history.bars(request.bar_type, start, end, self._config.bars_timestamp_on_close)
-        if request.limit:
-            bars = bars[-request.limit :]
-        self._handle_bars(request.bar_type, bars, request.id, request.start, request.end, request.params)
-
-    async def _request(self, request: RequestData) -> None:
-        if request.data_type.type is not FundingRateUpdate:
-            self._log.error(f"Cannot request {request.data_type}: not provided by Bitget")
-            return
-        iid = request.data_type.metadata.get("instrument_id") if request.data_type.metadata else None
-        iid = iid or getattr(request, "instrument_id", None)
-        if iid is None:
-            self._log.error("FundingRateUpdate request needs metadata {'instrument_id': ...}")
-            return
-        iid = iid if isinstance(iid, InstrumentId) else InstrumentId.from_str(str(iid))
-        start = int(request.start.value) if request.start is not None else 0
-        end = int(request.end.value) if request.end is not None else None
-        rates: list[Data] = list(await self._history.funding_rates(iid, start, end))
-        self._handle_data_response(
-            request.data_type, rates, request.id, request.start, request.end, request.params
-        )

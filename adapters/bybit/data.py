@@ -25,10 +25,7 @@ from nautilus_trader.data.messages import SubscribeData
 from nautilus_trader.data.messages import UnsubscribeData
 
 from adapters.bybit.websocket import adopt
-from adapters.common.feed_status import FeedStatus
-from catalog.funding import FundingPayment
-
-ACCEPTED_CUSTOM = (FundingPayment, FeedStatus)
+from adapters.common.data import ACCEPTED_CUSTOM
 
 
 class BybitArbDataClient(BybitDataClient):

@@ -26,15 +26,7 @@ from decimal import Decimal
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
-from nautilus_trader.core.data import Data
-from nautilus_trader.data.messages import RequestBars
-from nautilus_trader.data.messages import RequestData
-from nautilus_trader.data.messages import RequestInstrument
-from nautilus_trader.data.messages import RequestInstruments
-from nautilus_trader.data.messages import RequestQuoteTicks
-from nautilus_trader.data.messages import RequestTradeTicks
 from nautilus_trader.data.messages import SubscribeBars
-from nautilus_trader.data.messages import SubscribeData
 from nautilus_trader.data.messages import SubscribeFundingRates
 from nautilus_trader.data.messages import SubscribeIndexPrices
 from nautilus_trader.data.messages import SubscribeMarkPrices
@@ -42,7 +34,6 @@ from nautilus_trader.data.messages import SubscribeOrderBook
 from nautilus_trader.data.messages import SubscribeQuoteTicks
 from nautilus_trader.data.messages import SubscribeTradeTicks
 from nautilus_trader.data.messages import UnsubscribeBars
-from nautilus_trader.data.messages import UnsubscribeData
 from nautilus_trader.data.messages import UnsubscribeFundingRates
 from nautilus_trader.data.messages import UnsubscribeIndexPrices
 from nautilus_trader.data.messages import UnsubscribeMarkPrices
@@ -51,18 +42,13 @@ from nautilus_trader.data.messages import UnsubscribeQuoteTicks
 from nautilus_trader.data.messages import UnsubscribeTradeTicks
 from nautilus_trader.live.data_client import LiveMarketDataClient
 from nautilus_trader.model.data import BarType
-from nautilus_trader.model.data import CustomData
-from nautilus_trader.model.data import DataType
-from nautilus_trader.model.data import FundingRateUpdate
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import InstrumentId
 
-from adapters.common.feed_status import DISCONNECTED
-from adapters.common.feed_status import LIVE
-from adapters.common.feed_status import STALE
-from adapters.common.feed_status import FeedStatus
+from adapters.common.data import FeedStatusPublisher
+from adapters.common.data import HistoryRequests
+from adapters.common.data import PushedCustomData
 from adapters.common.frames import FrameStats
-from adapters.common.websocket import WsSubscription
 from adapters.hyperliquid import schemas as s
 from adapters.hyperliquid.assets import HlAsset
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
@@ -79,12 +65,11 @@ from adapters.hyperliquid.parsing import parse_l2_book
 from adapters.hyperliquid.parsing import parse_trade
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.websocket import HyperliquidWebSocket
-from catalog.funding import FundingPayment
-
-ACCEPTED_CUSTOM = (FundingPayment, FeedStatus)
 
 
-class HyperliquidDataClient(LiveMarketDataClient):
+class HyperliquidDataClient(HistoryRequests, PushedCustomData, FeedStatusPublisher, LiveMarketDataClient):
+    venue_name = "Hyperliquid"
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -126,9 +111,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
         self._bar_types: dict[tuple[str, str], BarType] = {}
         self._open_candles: dict[tuple[str, str], s.Candle] = {}
         self._snap_guard: dict[tuple[str, str], tuple[int, int]] = {}
-        self._key_instrument: dict[str, InstrumentId] = {}
-        self._feed_state: dict[InstrumentId, str] = {}
-        self._last_frame_ns: dict[InstrumentId, int] = {}
+        self._init_feed_status()
 
     @property
     def websocket(self) -> HyperliquidWebSocket:
@@ -152,38 +135,6 @@ class HyperliquidDataClient(LiveMarketDataClient):
     async def _sub(self, sub: dict, instrument_id: InstrumentId, stale: bool) -> None:
         key = await self._ws.subscribe(sub, self._config.stale_feed_secs if stale else None)
         self._key_instrument[key] = instrument_id
-
-    def _publish_feed(self, instrument_id: InstrumentId, state: str, stream: str, reason: str) -> None:
-        if self._feed_state.get(instrument_id, LIVE) == state:
-            return
-        self._feed_state[instrument_id] = state
-        now = self._clock.timestamp_ns()
-        status = FeedStatus(
-            instrument_id, state, stream, reason, self._last_frame_ns.get(instrument_id, 0), now, now
-        )
-        if state == LIVE:
-            self._log.info(f"{instrument_id} feed live again ({stream})")
-        else:
-            self._log.warning(f"{instrument_id} feed {state}: {reason}")
-        self._handle_data(CustomData(DataType(FeedStatus), status))
-
-    def _on_ws_stale(self, subs: list[WsSubscription]) -> None:
-        for sub in subs:
-            iid = self._key_instrument.get(sub.key)
-            if iid is not None:
-                self._publish_feed(iid, STALE, sub.key, f"no frame on {sub.key} for {sub.stale_after_secs}s")
-
-    def _on_ws_disconnected(self, reason: str) -> None:
-        for key, iid in list(self._key_instrument.items()):
-            if self._ws.ws.has_subscription(key):
-                self._publish_feed(iid, DISCONNECTED, key, f"socket closed: {reason}")
-
-    def _seen(self, key: str, asset: HlAsset) -> None:
-        self._ws.mark(key)
-        iid = asset.instrument_id
-        self._last_frame_ns[iid] = self._clock.timestamp_ns()
-        if self._feed_state.get(iid, LIVE) != LIVE:
-            self._publish_feed(iid, LIVE, key, "frames flowing")
 
     def _fresh(self, channel: str, coin: str, ts_ms: int, raw: bytes) -> bool:
         """Drop a snapshot older than the last applied one, or an exact repeat of it."""
@@ -210,7 +161,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
         if asset is None:
             self.frame_stats.ignored("unknown_coin")
             return
-        self._seen(f"l2Book:{book.coin}", asset)
+        self._frame_seen(f"l2Book:{book.coin}", asset.instrument_id)
         if self._fresh("l2Book", book.coin, book.time, data):
             self._handle_data(parse_l2_book(book, asset, self._clock.timestamp_ns()))
 
@@ -220,7 +171,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
         if asset is None:
             self.frame_stats.ignored("unknown_coin")
             return
-        self._seen(f"bbo:{msg.coin}", asset)
+        self._frame_seen(f"bbo:{msg.coin}", asset.instrument_id)
         if self._fresh("bbo", msg.coin, msg.time, data):
             quote = parse_bbo(msg, asset, self._clock.timestamp_ns())
             if quote is not None:
@@ -234,7 +185,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
             if asset is None:
                 self.frame_stats.ignored("unknown_coin")
                 continue
-            self._seen(f"trades:{t.coin}", asset)
+            self._frame_seen(f"trades:{t.coin}", asset.instrument_id)
             self._handle_data(parse_trade(t, asset, ts_init))
 
     def _on_candle(self, data: bytes) -> None:
@@ -245,7 +196,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
         if bar_type is None or asset is None:
             self.frame_stats.ignored("unsubscribed_candle")
             return
-        self._seen(f"candle:{c.s}:{c.i}", asset)
+        self._frame_seen(f"candle:{c.s}:{c.i}", asset.instrument_id)
         previous = self._open_candles.get(key)
         if previous is not None and c.t > previous.t:
             # The venue pushes the forming candle; the previous one is final once a newer one starts.
@@ -267,7 +218,7 @@ class HyperliquidDataClient(LiveMarketDataClient):
         if asset is None:
             self.frame_stats.ignored("unknown_coin")
             return
-        self._seen(f"activeAssetCtx:{msg.coin}", asset)
+        self._frame_seen(f"activeAssetCtx:{msg.coin}", asset.instrument_id)
         now = self._clock.timestamp_ns()
         mark, index, funding = parse_asset_ctx(msg.ctx, asset, now, now)
         kinds = self._ctx_kinds.get(msg.coin, ())
@@ -294,17 +245,6 @@ class HyperliquidDataClient(LiveMarketDataClient):
     }
 
     # -- subscriptions ---------------------------------------------------------------------------
-    async def _subscribe(self, command: SubscribeData) -> None:
-        if command.data_type.type in ACCEPTED_CUSTOM:
-            self._log.info(
-                f"Accepted subscription to {command.data_type.type.__name__} (pushed by this adapter)"
-            )
-            return
-        self._log.error(f"Cannot subscribe to {command.data_type}: not provided by Hyperliquid")
-
-    async def _unsubscribe(self, command: UnsubscribeData) -> None:
-        pass
-
     async def _subscribe_quote_ticks(self, command: SubscribeQuoteTicks) -> None:
         coin = self._asset(command.instrument_id).coin
         await self._sub({"type": "bbo", "coin": coin}, command.instrument_id, stale=True)
@@ -384,55 +324,3 @@ class HyperliquidDataClient(LiveMarketDataClient):
 
     async def _unsubscribe_funding_rates(self, command: UnsubscribeFundingRates) -> None:
         await self._ctx_unsubscribe(command.instrument_id, "funding")
-
-    # -- requests --------------------------------------------------------------------------------
-    async def _request_instrument(self, request: RequestInstrument) -> None:
-        await self._provider.initialize()
-        instrument = self._provider.find(request.instrument_id)
-        if instrument is None:
-            self._log.error(f"Cannot find instrument {request.instrument_id} on Hyperliquid")
-            return
-        self._handle_instrument(instrument, request.id, request.start, request.end, request.params)
-
-    async def _request_instruments(self, request: RequestInstruments) -> None:
-        await self._provider.initialize()
-        instruments = list(self._provider.get_all().values())
-        self._handle_instruments(
-            request.venue, instruments, request.id, request.start, request.end, request.params
-        )
-
-    async def _request_quote_ticks(self, request: RequestQuoteTicks) -> None:
-        self._log.error("Cannot request historical quotes: Hyperliquid does not publish them")
-
-    async def _request_trade_ticks(self, request: RequestTradeTicks) -> None:
-        ticks = await self._history.trades(request.instrument_id)
-        if request.limit:
-            ticks = ticks[-request.limit :]
-        self._handle_trade_ticks(
-            request.instrument_id, ticks, request.id, request.start, request.end, request.params
-        )
-
-    async def _request_bars(self, request: RequestBars) -> None:
-        start = int(request.start.value) if request.start is not None else 0
-        end = int(request.end.value) if request.end is not None else None
-        bars = await self._history.bars(request.bar_type, start, end, self._config.bars_timestamp_on_close)
-        if request.limit:
-            bars = bars[-request.limit :]
-        self._handle_bars(request.bar_type, bars, request.id, request.start, request.end, request.params)
-
-    async def _request(self, request: RequestData) -> None:
-        if request.data_type.type is not FundingRateUpdate:
-            self._log.error(f"Cannot request {request.data_type}: not provided by Hyperliquid")
-            return
-        iid = request.data_type.metadata.get("instrument_id") if request.data_type.metadata else None
-        iid = iid or getattr(request, "instrument_id", None)
-        if iid is None:
-            self._log.error("FundingRateUpdate request needs metadata {'instrument_id': ...}")
-            return
-        iid = iid if isinstance(iid, InstrumentId) else InstrumentId.from_str(str(iid))
-        start = int(request.start.value) if request.start is not None else 0
-        end = int(request.end.value) if request.end is not None else None
-        rates: list[Data] = list(await self._history.funding_rates(iid, start, end))
-        self._handle_data_response(
-            request.data_type, rates, request.id, request.start, request.end, request.params
-        )

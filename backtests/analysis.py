@@ -183,6 +183,7 @@ class Results:
     leg_risk: pd.DataFrame = field(repr=False)
     carry_ledger: pd.DataFrame = field(repr=False)
     funding_rates: pd.DataFrame = field(repr=False)
+    equity: pd.DataFrame = field(repr=False)
     present: frozenset[str] = field(default_factory=frozenset)
 
     def has(self, name: str) -> bool:
@@ -275,7 +276,7 @@ def key_figures(results: Results) -> dict[str, float]:
     }
     capital = results.starting_capital
     figures["return_pct"] = float(Decimal(str(figures["net"])) / capital * 100) if capital else math.nan
-    equity = perf.equity_curve(results.account)
+    equity, _marked = perf.best_equity_curve(results.account, results.equity)
     if not equity.empty:
         dd = perf.max_drawdown(equity["total"])
         figures["max_drawdown"] = dd.amount

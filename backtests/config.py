@@ -12,6 +12,7 @@ there is a fixed set, the allowed values.
     chunk_size = 200000           # rows streamed per chunk (memory stays flat)
     log_level = "WARNING"
     registry = "my.toml"          # optional registry file layered over the package one
+    equity_every_s = 300          # marked-to-market equity sample per venue (results table `equity`); 0 = off
 
     [venues.HYPERLIQUID]          # one table per simulated venue
     balance = "100000"            # starting balance in the venue's settlement currency
@@ -75,6 +76,7 @@ class BacktestSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, 
     log_level: str = "WARNING"
     registry: str | None = None
     progress: bool = True
+    equity_every_s: float = 300.0  # marked-to-market equity sampling (simulated seconds); 0 = off
 
 
 class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
@@ -220,6 +222,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     _choice(backtest.log_level, LOG_LEVELS, "backtest.log_level")
     if backtest.chunk_size <= 0:
         raise ConfigError("backtest.chunk_size: must be positive")
+    if backtest.equity_every_s < 0:
+        raise ConfigError(
+            f"backtest.equity_every_s: must be >= 0 seconds (0 turns it off), got {backtest.equity_every_s:g}"
+        )
     for key in ("start", "end"):
         value = getattr(backtest, key)
         if value is not None:

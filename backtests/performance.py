@@ -45,6 +45,31 @@ def equity_curve(account: pd.DataFrame, currencies: tuple[str, ...] = USD_LIKE) 
     return per_venue
 
 
+def marked_equity_curve(equity: pd.DataFrame) -> pd.DataFrame:
+    """Marked-to-market equity (the results table `equity`) per venue and their sum, at every sample.
+
+    Index: `ts` (UTC). Columns: one per venue, then `total`. Unlike `equity_curve`, open positions are
+    marked at mid at each sample, so a pair's basis moves show while it is held.
+    """
+    if equity.empty:
+        return pd.DataFrame(columns=["total"], index=pd.DatetimeIndex([], tz="UTC", name="ts"))
+    wide = equity.pivot_table(index="ts", columns="venue", values="equity", aggfunc="last").sort_index()
+    wide = wide.ffill().bfill()
+    wide = wide[sorted(wide.columns)]
+    wide.columns.name = None
+    wide["total"] = wide.sum(axis=1)
+    wide.index.name = "ts"
+    return wide
+
+
+def best_equity_curve(account: pd.DataFrame, equity: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The marked-to-market curve when the run recorded one, else the account-balance curve; and
+    whether it is marked."""
+    if not equity.empty:
+        return marked_equity_curve(equity), True
+    return equity_curve(account), False
+
+
 def account_changes(account: pd.DataFrame, currencies: tuple[str, ...] = USD_LIKE) -> dict[str, Decimal]:
     """Exact change of each venue's balance over the run: last `total` - first `total`."""
     out: dict[str, Decimal] = {}

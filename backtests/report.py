@@ -129,7 +129,7 @@ def overview_section(r: Results) -> Section:
     data = s.get("data", {})
     run = s.get("run", {})
     stats = perf.trade_stats(r.trades)
-    equity = perf.equity_curve(r.account)
+    equity, marked = perf.best_equity_curve(r.account, r.equity)
     dd = perf.max_drawdown(equity["total"]) if not equity.empty else None
     capital = r.starting_capital
     figures = {
@@ -141,7 +141,9 @@ def overview_section(r: Results) -> Section:
         "return on starting capital": f"{float(pnl.get('net', 0)) / float(capital) * 100:.3f}%"
         if capital
         else None,
-        "max drawdown (account balances)": f"{dd.amount:,.2f} ({dd.pct * 100:.3f}%)" if dd else None,
+        f"max drawdown ({'marked to market' if marked else 'account balances'})": (
+            f"{dd.amount:,.2f} ({dd.pct * 100:.3f}%)" if dd else None
+        ),
         "trades (closed / open)": f"{stats['closed']} / {stats['open']}",
         "win rate (closed)": f"{stats['win_rate'] * 100:.1f}%" if stats["closed"] else None,
     }
@@ -182,18 +184,30 @@ def pnl_section(r: Results) -> Section:
 
 
 def equity_sections(r: Results) -> list[Section]:
-    equity = perf.equity_curve(r.account)
+    equity, marked = perf.best_equity_curve(r.account, r.equity)
     if equity.empty:
         return []
-    unrealized = r.summary.get("pnl", {}).get("unrealized")
     eq = Section("equity", "Equity curve")
-    eq.text(
-        "Equity is each venue's account balance (total, USD-like currencies at par): it moves with realised "
-        "PnL, fees and funding. Open positions are not marked along the way; the diamond adds the "
-        "unrealised PnL of the positions still open at the end. Legs of one pair settle on different "
-        "venues, so per-venue curves move in opposite directions: their sum is the strategy's result."
-    )
-    eq.figure("equity", figs.equity_figure(equity, unrealized))
+    if marked:
+        every = r.summary.get("config", {}).get("backtest", {}).get("equity_every_s", 300)
+        eq.text(
+            "Equity is each venue's account balance (USD-like currencies at par) plus the unrealised PnL of "
+            f"its open positions marked at mid, sampled every {every} s and at the end. "
+            "Legs of one pair sit on different venues, so per-venue curves move in opposite directions: "
+            "their sum is the strategy's result."
+        )
+        eq.figure("equity", figs.equity_figure(equity, None, marked=True))
+    else:
+        unrealized = r.summary.get("pnl", {}).get("unrealized")
+        eq.text(
+            "Equity is each venue's account balance (total, USD-like currencies at par): it moves with "
+            "realised PnL, fees and funding. This run recorded no marked-to-market samples "
+            "(`backtest.equity_every_s = 0`), so open positions are not marked along the way; the diamond "
+            "adds the unrealised PnL of the positions still open at the end. Legs of one pair settle on "
+            "different venues, so per-venue curves move in opposite directions: their sum is the "
+            "strategy's result."
+        )
+        eq.figure("equity", figs.equity_figure(equity, unrealized))
     dd = perf.drawdown(equity["total"])
     worst = perf.max_drawdown(equity["total"])
     dsec = Section("drawdown", "Drawdown")

@@ -55,8 +55,9 @@ def downsample(df: pd.DataFrame, ts: str, agg: dict[str, str], max_points: int =
     return out.reset_index(drop=True)
 
 
-def equity_figure(equity: pd.DataFrame, unrealized: float | None = None) -> go.Figure:
-    """Change of the account balances since the start: the total and each venue."""
+def equity_figure(equity: pd.DataFrame, unrealized: float | None = None, marked: bool = False) -> go.Figure:
+    """Change of equity since the start: the total and each venue (balances, or marked to market)."""
+    shape = "linear" if marked else "hv"
     fig = go.Figure()
     change = equity - equity.iloc[0]
     for i, venue in enumerate(c for c in change.columns if c != "total"):
@@ -66,7 +67,7 @@ def equity_figure(equity: pd.DataFrame, unrealized: float | None = None) -> go.F
                 y=change[venue],
                 name=venue,
                 mode="lines",
-                line={"width": 1.2, "shape": "hv", "color": COLORS[(i + 1) % len(COLORS)]},
+                line={"width": 1.2, "shape": shape, "color": COLORS[(i + 1) % len(COLORS)]},
             )
         )
     fig.add_trace(
@@ -75,7 +76,7 @@ def equity_figure(equity: pd.DataFrame, unrealized: float | None = None) -> go.F
             y=change["total"],
             name="total",
             mode="lines",
-            line={"width": 2.6, "shape": "hv", "color": "#111"},
+            line={"width": 2.6, "shape": shape, "color": "#111"},
         )
     )
     if unrealized is not None and len(change):
@@ -88,7 +89,12 @@ def equity_figure(equity: pd.DataFrame, unrealized: float | None = None) -> go.F
                 marker={"symbol": "diamond", "size": 11, "color": "#111"},
             )
         )
-    return _layout(fig, "Equity change since the start (account balances, USD-eq)", yaxis_title="USD")
+    title = (
+        "Equity change since the start (marked to market, USD-eq)"
+        if marked
+        else "Equity change since the start (account balances, USD-eq)"
+    )
+    return _layout(fig, title, yaxis_title="USD")
 
 
 def drawdown_figure(dd: pd.DataFrame) -> go.Figure:

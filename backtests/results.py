@@ -198,14 +198,15 @@ def write_results(
 
     strategy_summaries: dict[str, Any] = {}
     extra_tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
-    for strategy in trader.strategies():
-        tables = getattr(strategy, "results_tables", None)
+    for component in [*trader.strategies(), *trader.actors()]:
+        tables = getattr(component, "results_tables", None)
         if callable(tables):
             for name, df in tables().items():
                 if df is not None and not df.empty:
                     df = df.copy()
-                    df["strategy_id"] = strategy.id.value
+                    df["strategy_id"] = component.id.value
                     extra_tables[name].append(df)
+    for strategy in trader.strategies():
         summary = getattr(strategy, "results_summary", None)
         if callable(summary):
             strategy_summaries[strategy.id.value] = summary()

@@ -202,6 +202,19 @@ def build_run_config(p: Plan, run_key: str) -> BacktestRunConfig:
         )
         for entry in config.strategies
     ]
+    actors = []
+    if config.backtest.equity_every_s > 0:
+        actors.append(
+            ImportableActorConfig(
+                actor_path="backtests.equity:EquityRecorder",
+                config_path="backtests.equity:EquityRecorderConfig",
+                config={
+                    "venues": sorted(config.venues),
+                    "interval_s": config.backtest.equity_every_s,
+                    "component_id": "EquityRecorder",
+                },
+            )
+        )
     engine = BacktestEngineConfig(
         trader_id="BACKTESTER-001",
         logging=LoggingConfig(
@@ -210,6 +223,7 @@ def build_run_config(p: Plan, run_key: str) -> BacktestRunConfig:
             bypass_logging=config.backtest.log_level == "OFF",
         ),
         strategies=strategies,
+        actors=actors,
         run_analysis=False,
     )
     return BacktestRunConfig(

@@ -1,6 +1,6 @@
 """Tables the strategies add to a results folder (beside orders/fills/positions/account/funding).
 
-A strategy exposes `results_tables() -> dict[str, pd.DataFrame]`; the results writer stores each as
+A strategy (or an actor such as `backtests.equity.EquityRecorder`) exposes `results_tables() -> dict[str, pd.DataFrame]`; the results writer stores each as
 `<name>.parquet` with an added `strategy_id` column. These are the names and columns the report and
 notebooks rely on. Times are `datetime64[ns, UTC]`; money columns are USD-equivalent floats (the
 exact ledgers are in `funding_payments.parquet` and the fills).
@@ -85,12 +85,24 @@ FUNDING_RATES_COLUMNS = {
     "apr": "float: rate_per_hour x 24 x 365",
 }
 
+# Marked-to-market equity per venue at the recording interval (`backtests.equity.EquityRecorder`).
+EQUITY = "equity"
+EQUITY_COLUMNS = {
+    "ts": "datetime",
+    "venue": "str",
+    "balance": "float: account balance, USD-like currencies at par",
+    "unrealized": "float: unrealised PnL of the open positions, marked at mid",
+    "equity": "float: balance + unrealized",
+    "unpriced": "int: open positions with no price yet (not marked)",
+}
+
 SCHEMAS = {
     TRADES: TRADES_COLUMNS,
     SPREAD_SAMPLES: SPREAD_SAMPLES_COLUMNS,
     LEG_RISK: LEG_RISK_COLUMNS,
     CARRY_LEDGER: CARRY_LEDGER_COLUMNS,
     FUNDING_RATES: FUNDING_RATES_COLUMNS,
+    EQUITY: EQUITY_COLUMNS,
 }
 
 

@@ -10,6 +10,7 @@ flatten_on_stop = true          # SIGINT/SIGTERM closes pairs leg by leg before 
 stop_timeout_s = 60             # how long a graceful stop may take before stopping anyway
 orphan_policy = "flatten"       # an unpaired leg found at start: "flatten" or "rehedge"
 status_interval_s = 30          # the console status line
+equity_every_s = 60             # marked-to-market equity per venue in the session results (0 = off)
 registry = "my.toml"            # optional registry layered over the package one
 
 [venues.HYPERLIQUID]            # adapter settings (see live/venues.py) + sandbox settings
@@ -65,6 +66,7 @@ class NodeSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, froz
     stop_timeout_s: float = 60.0
     orphan_policy: str = "flatten"
     status_interval_s: float = 30.0
+    equity_every_s: float = 60.0  # marked-to-market equity per venue into the session's results; 0 = off
     registry: str | None = None
     reconciliation_lookback_mins: int | None = 1440
     results: str = "var/live"  # each run writes <results>/<name>-<UTC time>/ when it stops
@@ -129,6 +131,11 @@ def parse_node_config(raw: dict[str, Any], mode: str, path: Path | None = None) 
     node = _convert(raw.get("node", {}), NodeSection, "node")
     _choice(node.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"), "node.log_level")
     _choice(node.orphan_policy, ("flatten", "rehedge"), "node.orphan_policy")
+    for key in ("status_interval_s", "equity_every_s"):
+        if getattr(node, key) < 0:
+            raise ConfigError(
+                f"node.{key}: must be >= 0 seconds (0 turns it off), got {getattr(node, key):g}"
+            )
     if node.state is not None and urlparse(node.state).scheme != "redis":
         raise ConfigError(
             f"node.state: '{node.state}' is not a redis:// URL (the only state store supported)"

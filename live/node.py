@@ -94,6 +94,18 @@ def build_node_config(cfg: NodeRunConfig, mode: str) -> TradingNodeConfig:
             },
         )
     ]
+    if node.equity_every_s > 0:
+        actors.append(
+            ImportableActorConfig(
+                actor_path="backtests.equity:EquityRecorder",
+                config_path="backtests.equity:EquityRecorderConfig",
+                config={
+                    "venues": sorted(cfg.venues),
+                    "interval_s": node.equity_every_s,
+                    "component_id": "EquityRecorder",
+                },
+            )
+        )
     if cfg.notify is not None:
         n = cfg.notify
         actors.append(
@@ -236,6 +248,7 @@ def write_session(node: TradingNode, cfg: NodeRunConfig, mode: str) -> Path:
 
     import pandas as pd
 
+    from backtests.equity import EquityRecorder
     from backtests.results import versions
     from backtests.results import write_table
 
@@ -247,9 +260,14 @@ def write_session(node: TradingNode, cfg: NodeRunConfig, mode: str) -> Path:
     for strategy in node.trader.strategies():
         if isinstance(strategy, PairStrategy):
             summaries[strategy.id.value] = strategy.results_summary()
-            for name, df in strategy.results_tables().items():
+    for component in [*node.trader.strategies(), *node.trader.actors()]:
+        if isinstance(component, EquityRecorder):
+            component.sample(component.clock.timestamp_ns())  # the session's last state
+        tables = getattr(component, "results_tables", None)
+        if callable(tables):
+            for name, df in tables().items():
                 if not df.empty:
-                    frames.setdefault(name, []).append(df.assign(strategy_id=strategy.id.value))
+                    frames.setdefault(name, []).append(df.assign(strategy_id=component.id.value))
     for name, dfs in frames.items():
         write_table(pd.concat(dfs, ignore_index=True), out / f"{name}.parquet")
     summary = {

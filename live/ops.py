@@ -126,6 +126,8 @@ class StatusLine(Actor):
     def on_start(self) -> None:
         import pandas as pd
 
+        if self.config.interval_s <= 0:
+            return  # off: the line is still written once when the node stops
         self.clock.set_timer(
             "status", interval=pd.Timedelta(seconds=self.config.interval_s), callback=self._tick
         )

@@ -103,6 +103,7 @@ def node_config(tmp: Path, sim, strategy: dict[str, Any], name: str = "test", **
             "log_dir": str(tmp / "logs"),
             "results": str(tmp / "sessions"),
             "status_interval_s": 2.0,
+            "equity_every_s": 0.05,
             "stop_timeout_s": 20.0,
             **node.pop("node", {}),
         },

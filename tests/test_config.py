@@ -54,8 +54,14 @@ def test_unknown_key_names_the_field_and_the_allowed_keys(catalog):
     raw = base(catalog)
     raw["backtest"]["chunksize"] = 10
     assert error_of(raw) == (
-        "backtest: unknown key 'chunksize' (allowed: catalog, chunk_size, end, log_level, name, progress, registry, results, start)"
+        "backtest: unknown key 'chunksize' (allowed: catalog, chunk_size, end, equity_every_s, log_level, name, progress, registry, results, start)"
     )
+
+
+def test_a_negative_equity_interval_is_refused(catalog):
+    raw = base(catalog)
+    raw["backtest"]["equity_every_s"] = -5
+    assert error_of(raw) == "backtest.equity_every_s: must be >= 0 seconds (0 turns it off), got -5"
 
 
 def test_unknown_strategy_setting_lists_the_kind_settings(catalog):

@@ -60,6 +60,9 @@ def test_bad_node_configs_name_the_field():
     raw["node"]["orphan_policy"] = "ignore"
     assert error_of(raw) == "node.orphan_policy: 'ignore' is not allowed (allowed: flatten, rehedge)"
     raw = base()
+    raw["node"]["equity_every_s"] = -1
+    assert error_of(raw) == "node.equity_every_s: must be >= 0 seconds (0 turns it off), got -1"
+    raw = base()
     raw["venues"]["HYPERLIQUID"]["perp_dex"] = ["xyz"]
     assert error_of(raw).startswith("venues.HYPERLIQUID: unknown key 'perp_dex' (allowed: ")
     raw = base()

@@ -69,6 +69,14 @@ def test_sandbox_node_trades_an_engineered_dislocation_with_simulated_fills(tmp_
     assert t.expected_edge_bps > 30
     summary = json.loads((session / "summary.json").read_text())
     assert summary["mode"] == "sandbox" and summary["strategies"]["ScalpStrategy-scalp"]["trades"] == 1
+    # marked-to-market equity of the simulated account, sampled every 50 ms and when the session ends
+    equity = pd.read_parquet(session / "equity.parquet")
+    assert set(equity["venue"]) == {"HYPERLIQUID"} and len(equity) >= 5
+    assert equity["ts"].is_monotonic_increasing
+    first, last = equity.iloc[0], equity.iloc[-1]
+    assert (first.balance, first.unrealized) == (100000.0, 0.0)
+    assert last.unrealized == 0.0  # flat at the end: the equity is the balance after the round trip
+    assert last.equity == pytest.approx(100000.0 + t.net, abs=1e-6)
 
 
 def test_live_node_trades_against_venuesim_and_pnl_matches_the_venue_records(tmp_path):

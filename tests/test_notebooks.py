@@ -90,8 +90,11 @@ def test_backtest_analysis_notebook_loads_plots_and_compares_two_runs(runs, kern
     assert got["paths"] == [str(runs.a), str(runs.b)]
     assert got["sys_executable"] == sys.executable
     assert got["net"] == pytest.approx(a.summary["pnl"]["net"], abs=1e-6)
-    assert got["equity_traces"] == len(a.summary["pnl_by_venue"]) + 2
-    assert got["worst"] == pytest.approx(perf.max_drawdown(perf.equity_curve(a.account)["total"]).amount)
+    # marked-to-market curve: one trace per venue and the total (no end-of-run unrealised marker)
+    assert a.has("equity")
+    assert got["equity_traces"] == len(a.summary["pnl_by_venue"]) + 1
+    marked = perf.marked_equity_curve(a.equity)["total"]
+    assert got["worst"] == pytest.approx(perf.max_drawdown(marked).amount)
     assert got["ledger_pairs"] == a.carry_ledger["pair_id"].nunique()
     expected = compare(a, b)
     assert got["comparison_index"] == list(expected.index)

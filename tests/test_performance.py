@@ -43,6 +43,24 @@ def test_equity_curve_starts_a_late_venue_at_its_first_balance():
     assert perf.equity_curve(acc)["total"].tolist() == [150.0, 150.0]
 
 
+def test_marked_equity_curve_sums_the_venues_sample_by_sample_and_is_preferred_when_recorded():
+    samples = pd.DataFrame([
+        {"ts": t("2025-01-01 00:00"), "venue": "B", "equity": 500.0},
+        {"ts": t("2025-01-01 00:00"), "venue": "A", "equity": 1000.0},
+        {"ts": t("2025-01-01 00:05"), "venue": "A", "equity": 990.5},
+        {"ts": t("2025-01-01 00:05"), "venue": "B", "equity": 509.0},
+        {"ts": t("2025-01-01 00:10"), "venue": "A", "equity": 1003.0},  # B missed this one: held
+    ])  # fmt: skip
+    eq = perf.marked_equity_curve(samples)
+    assert list(eq.columns) == ["A", "B", "total"]
+    assert eq["total"].tolist() == [1500.0, 1499.5, 1512.0]
+    acc = account([("2025-01-01 00:00", "A", "USDC", "100")])
+    curve, marked = perf.best_equity_curve(acc, samples)
+    assert marked and curve.equals(eq)
+    curve, marked = perf.best_equity_curve(acc, samples.iloc[0:0])
+    assert not marked and curve["total"].tolist() == [100.0]
+
+
 def test_account_changes_are_exact():
     acc = account([
         ("2025-01-01 00:00", "A", "USDC", "100000.00000000"),

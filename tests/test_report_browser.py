@@ -107,7 +107,7 @@ def test_report_draws_every_chart_in_chromium_without_errors(tmp_path_factory, t
         assert fig["traces"] > 0 and fig["drawn"] == fig["traces"], fig
     by_name = {f["name"]: f for f in state}
     venues = len(r.summary["pnl_by_venue"])
-    assert by_name["equity"]["traces"] == venues + 2  # each venue, the total, the end mark
+    assert by_name["equity"]["traces"] == venues + 1  # each venue and the total, marked to market
     assert by_name["attribution"]["bars"] == 8  # seven contributions and net
     for i, pair in enumerate(sorted(r.spread_samples["pair"].unique())):
         trades = trades_for_pair(r.trades, pair)

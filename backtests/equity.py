@@ -29,6 +29,7 @@ from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.position import Position
 
+from arb.clock import on_loop
 from backtests import tables
 
 USD_LIKE = ("USD", "USDC", "USDT")
@@ -84,7 +85,9 @@ class EquityRecorder(Actor):
 
     def on_start(self) -> None:
         self.sample(self.clock.timestamp_ns())
-        self.clock.set_timer(TIMER, pd.Timedelta(seconds=self.config.interval_s), callback=self._on_timer)
+        self.clock.set_timer(
+            TIMER, pd.Timedelta(seconds=self.config.interval_s), callback=on_loop(self.clock, self._on_timer)
+        )
 
     def on_stop(self) -> None:
         if TIMER in self.clock.timer_names:

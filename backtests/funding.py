@@ -36,6 +36,7 @@ from nautilus_trader.model.instruments import CurrencyPair
 from nautilus_trader.model.objects import AccountBalance
 from nautilus_trader.model.objects import Money
 
+from arb.clock import on_loop
 from catalog.funding import FundingPayment
 from catalog.funding import funding_amount
 from catalog.funding import funding_payment_topic
@@ -103,7 +104,7 @@ class FundingSettlementModule(SimulationModule):
             self.clock.set_timer(
                 name=f"funding-every-{self.exchange.id}",
                 interval=timedelta(microseconds=self._settle_every_ns // 1000),
-                callback=self._on_accelerated_tick,
+                callback=on_loop(self.clock, self._on_accelerated_tick),
             )
 
     def _on_accelerated_tick(self, event: TimeEvent) -> None:
@@ -156,7 +157,7 @@ class FundingSettlementModule(SimulationModule):
             self.clock.set_time_alert_ns(
                 name=f"funding-{self.exchange.id}-{settle_at}",
                 alert_time_ns=settle_at,
-                callback=self._on_funding_time,
+                callback=on_loop(self.clock, self._on_funding_time),
             )
 
     def _on_funding_time(self, event: TimeEvent) -> None:

@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -207,21 +208,38 @@ class GracefulShutdown:
         self._task = self.node.kernel.loop.create_task(self._stop())
 
     async def _stop(self) -> None:
+        log = self.node.kernel.logger
+        try:
+            await self._wind_down()
+        except Exception as e:  # the node must stop whatever went wrong on the way
+            log.error(
+                f"graceful stop failed ({type(e).__name__}: {e}): stopping now\n{traceback.format_exc()}"
+            )
+        try:
+            self.session_dir = write_session(self.node, self.cfg, self.mode)
+        except Exception as e:
+            log.error(
+                f"could not write the session results ({type(e).__name__}: {e})\n{traceback.format_exc()}"
+            )
+        await self.node.stop_async()
+
+    async def _wind_down(self) -> None:
         for strategy in self.strategies():
             if strategy.is_running:
                 strategy.begin_shutdown(flatten=self.cfg.node.flatten_on_stop)
-        if self.cfg.node.flatten_on_stop:
-            deadline = self.node.kernel.loop.time() + self.cfg.node.stop_timeout_s
-            while self.node.kernel.loop.time() < deadline:
-                if all(s.is_flat() for s in self.strategies()):
-                    break
-                await asyncio.sleep(0.2)
-            else:
-                self.node.kernel.logger.error(
-                    f"positions still open after {self.cfg.node.stop_timeout_s}s: stopping anyway"
-                )
-        self.session_dir = write_session(self.node, self.cfg, self.mode)
-        await self.node.stop_async()
+        if not self.cfg.node.flatten_on_stop:
+            return
+        deadline = self.node.kernel.loop.time() + self.cfg.node.stop_timeout_s
+        while self.node.kernel.loop.time() < deadline:
+            if all(s.is_flat() for s in self.strategies()):
+                return
+            await asyncio.sleep(0.2)
+        open_legs = {
+            str(p.instrument_id): str(p.signed_decimal_qty()) for p in self.node.cache.positions_open()
+        }
+        self.node.kernel.logger.error(
+            f"positions still open after {self.cfg.node.stop_timeout_s}s: stopping anyway ({open_legs})"
+        )
 
 
 def run_node(cfg: NodeRunConfig, mode: str, duration_s: float | None = None) -> int:

@@ -21,6 +21,7 @@ from nautilus_trader.common.events import TimeEvent
 from nautilus_trader.model.identifiers import Venue
 
 from adapters.common.credentials import redact
+from arb.clock import on_loop
 from strategies.base import EVENTS_TOPIC
 
 
@@ -129,7 +130,9 @@ class StatusLine(Actor):
         if self.config.interval_s <= 0:
             return  # off: the line is still written once when the node stops
         self.clock.set_timer(
-            "status", interval=pd.Timedelta(seconds=self.config.interval_s), callback=self._tick
+            "status",
+            interval=pd.Timedelta(seconds=self.config.interval_s),
+            callback=on_loop(self.clock, self._tick),
         )
 
     def line(self) -> str:

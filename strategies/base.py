@@ -24,6 +24,7 @@ from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Currency
 from nautilus_trader.trading.strategy import Strategy
 
+from arb.clock import on_loop
 from backtests import tables
 from catalog.funding import FundingPayment
 from catalog.registry import MarketSpec
@@ -129,12 +130,14 @@ class PairStrategy(Strategy):
             self.clock.set_timer(
                 "reconcile-at-start",
                 interval=pd.Timedelta(milliseconds=250),
-                callback=self._reconcile_when_quoted,
+                callback=on_loop(self.clock, self._reconcile_when_quoted),
             )
         minutes = self.config.heartbeat_minutes
         if minutes and minutes > 0:
             self.clock.set_timer(
-                "heartbeat", interval=pd.Timedelta(minutes=minutes), callback=self._heartbeat
+                "heartbeat",
+                interval=pd.Timedelta(minutes=minutes),
+                callback=on_loop(self.clock, self._heartbeat),
             )
 
     def attach_restored_pairs(self, runtimes: list[Any]) -> None:

@@ -44,6 +44,8 @@ from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
+from arb.clock import on_loop
+
 ORDER_STYLES = ("ioc", "fok", "limit", "market")
 ENTRY, EXIT, REPAIR, EXIT_LEG = "entry", "exit", "repair", "exit_leg"
 ROLLBACK, COMPLETE = "rollback", "complete"
@@ -239,7 +241,7 @@ class LegExecutor:
         self._s.clock.set_time_alert_ns(
             name=f"unhedged-{execution.exec_id}",
             alert_time_ns=now + self.config.max_unhedged_ms * 1_000_000,
-            callback=self._on_deadline,
+            callback=on_loop(self._s.clock, self._on_deadline),
         )
         for i, state in enumerate(execution.legs):
             self._send(execution, i, state.leg.quantity, aggressiveness=0, role="leg")

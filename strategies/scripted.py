@@ -24,6 +24,7 @@ from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
+from arb.clock import on_loop
 from catalog.funding import FundingPayment
 
 
@@ -60,7 +61,9 @@ class ScriptedStrategy(Strategy):
             if at <= now:
                 self.log.warning(f"scripted order {i} at {order.at} is before the run start; skipped")
                 continue
-            self.clock.set_time_alert_ns(name=f"scripted-{i}", alert_time_ns=at, callback=self._fire)
+            self.clock.set_time_alert_ns(
+                name=f"scripted-{i}", alert_time_ns=at, callback=on_loop(self.clock, self._fire)
+            )
 
     def _fire(self, event: TimeEvent) -> None:
         spec = self.config.orders[int(event.name.split("-")[1])]

@@ -30,6 +30,7 @@ from nautilus_trader.model.enums import TimeInForce
 
 from adapters.bitget.config import BitgetExecClientConfig
 from adapters.bitget.factories import build_signer
+from catalog.funding import FundingPayment
 
 
 def with_debug(config):
@@ -93,7 +94,9 @@ def main() -> None:
                 "reconnect",
             )
             sim.settle_funding("NVDAUSDT", "0.0001")
-            wait_for(lambda: h.probe.data, 10, "funding payment")
+            wait_for(
+                lambda: [d for d in h.probe.data if isinstance(d, FundingPayment)], 10, "funding payment"
+            )
             print("CLIENT", repr(h.exec_client), repr(h.exec_client._http), repr(h.exec_client._http.signer))
         explicit = with_debug(node_config(sim))  # credentials in the config rather than the environment
         print("CONFIG", repr(explicit))

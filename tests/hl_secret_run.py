@@ -27,6 +27,7 @@ from nautilus_trader.model.enums import TimeInForce
 
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.factories import build_signer
+from catalog.funding import FundingPayment
 
 
 def main() -> None:
@@ -58,7 +59,9 @@ def main() -> None:
             sim.drop_sockets()
             wait_for(lambda: h.exec_client.websocket.ws.reconnects >= 1, 10, "reconnect")
             sim.settle_funding("BTC", "0.0001")
-            wait_for(lambda: h.probe.data, 10, "funding payment")
+            wait_for(
+                lambda: [d for d in h.probe.data if isinstance(d, FundingPayment)], 10, "funding payment"
+            )
             print("CLIENT", repr(h.exec_client), repr(h.exec_client._http), repr(h.exec_client._http.signer))
         explicit = node_config(sim, key=KEY)  # a key passed in the config rather than the environment
         explicit = explicit.__class__(

@@ -43,9 +43,6 @@ from typing import Any
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
-from nautilus_trader.execution.messages import BatchCancelOrders
-from nautilus_trader.execution.messages import CancelAllOrders
-from nautilus_trader.execution.messages import CancelOrder
 from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.execution.messages import SubmitOrderList
@@ -53,7 +50,6 @@ from nautilus_trader.live.execution_client import LiveExecutionClient
 from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.enums import OmsType
-from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import OrderType
 from nautilus_trader.model.identifiers import AccountId
@@ -104,6 +100,7 @@ from adapters.common.errors import AuthenticationError
 from adapters.common.errors import ConfigurationError
 from adapters.common.errors import TransportError
 from adapters.common.errors import VenueError
+from adapters.common.execution import CancelCommands
 from adapters.common.frames import FrameStats
 from adapters.common.sequencing import RecentIds
 from catalog.funding import funding_payment_topic
@@ -117,7 +114,7 @@ ONE_WAY = "one_way_mode"
 HEDGE = "hedge_mode"
 
 
-class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
+class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecutionClient):
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -750,31 +747,6 @@ class BitgetExecutionClient(ReconciliationReports, LiveExecutionClient):
             self.frame_stats.ignored("external_fill")
 
     # -- cancel / modify -------------------------------------------------------------------------
-    async def _cancel_order(self, command: CancelOrder) -> None:
-        order = self._cache.order(command.client_order_id)
-        if order is None or order.is_closed:
-            self._log.warning(f"Cannot cancel {command.client_order_id}: not open")
-            return
-        await self._cancel([order])
-
-    async def _cancel_all_orders(self, command: CancelAllOrders) -> None:
-        orders = [
-            o
-            for o in self._cache.orders_open(venue=BITGET_VENUE, instrument_id=command.instrument_id)
-            if command.order_side in (OrderSide.NO_ORDER_SIDE, o.side)
-        ]
-        if orders:
-            await self._cancel(orders)
-
-    async def _batch_cancel_orders(self, command: BatchCancelOrders) -> None:
-        orders = [
-            o
-            for c in command.cancels
-            if (o := self._cache.order(c.client_order_id)) is not None and o.is_open
-        ]
-        if orders:
-            await self._cancel(orders)
-
     def _cancel_ref(self, order: Order) -> dict[str, str]:
         vid = self._live_venue_id.get(order.client_order_id) or (
             order.venue_order_id.value if order.venue_order_id else None

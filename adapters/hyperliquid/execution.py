@@ -33,9 +33,6 @@ from typing import Any
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
-from nautilus_trader.execution.messages import BatchCancelOrders
-from nautilus_trader.execution.messages import CancelAllOrders
-from nautilus_trader.execution.messages import CancelOrder
 from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.execution.messages import SubmitOrderList
@@ -43,7 +40,6 @@ from nautilus_trader.live.execution_client import LiveExecutionClient
 from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.enums import OmsType
-from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import OrderType
 from nautilus_trader.model.enums import TimeInForce
@@ -58,6 +54,7 @@ from nautilus_trader.model.orders import Order
 from adapters.common.errors import AuthenticationError
 from adapters.common.errors import TransportError
 from adapters.common.errors import VenueError
+from adapters.common.execution import CancelCommands
 from adapters.common.frames import FrameStats
 from adapters.common.sequencing import RecentIds
 from adapters.hyperliquid import schemas as s
@@ -88,7 +85,7 @@ DAY_MS = 86_400_000
 TERMINAL_WAIT_SECS = 1.0
 
 
-class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
+class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExecutionClient):
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -369,31 +366,6 @@ class HyperliquidExecutionClient(ReconciliationReports, LiveExecutionClient):
         self._on_order_update(reply.order)
 
     # -- cancel / modify -------------------------------------------------------------------------
-    async def _cancel_order(self, command: CancelOrder) -> None:
-        order = self._cache.order(command.client_order_id)
-        if order is None or order.is_closed:
-            self._log.warning(f"Cannot cancel {command.client_order_id}: not open")
-            return
-        await self._cancel([order])
-
-    async def _cancel_all_orders(self, command: CancelAllOrders) -> None:
-        orders = [
-            o
-            for o in self._cache.orders_open(venue=HYPERLIQUID_VENUE, instrument_id=command.instrument_id)
-            if command.order_side in (OrderSide.NO_ORDER_SIDE, o.side)
-        ]
-        if orders:
-            await self._cancel(orders)
-
-    async def _batch_cancel_orders(self, command: BatchCancelOrders) -> None:
-        orders = [
-            o
-            for c in command.cancels
-            if (o := self._cache.order(c.client_order_id)) is not None and o.is_open
-        ]
-        if orders:
-            await self._cancel(orders)
-
     async def _cancel(self, orders: list[Order]) -> None:
         external = [o for o in orders if self._by_oid(o)]
         if external:

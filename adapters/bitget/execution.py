@@ -44,8 +44,6 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.execution.messages import ModifyOrder
-from nautilus_trader.execution.messages import SubmitOrder
-from nautilus_trader.execution.messages import SubmitOrderList
 from nautilus_trader.live.execution_client import LiveExecutionClient
 from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
@@ -100,21 +98,25 @@ from adapters.common.errors import AuthenticationError
 from adapters.common.errors import ConfigurationError
 from adapters.common.errors import TransportError
 from adapters.common.errors import VenueError
-from adapters.common.execution import CancelCommands
+from adapters.common.execution import TERMINAL_WAIT_SECS
+from adapters.common.execution import BackgroundSync
+from adapters.common.execution import FillsBeforeClose
+from adapters.common.execution import OrderCommands
 from adapters.common.frames import FrameStats
 from adapters.common.sequencing import RecentIds
 from catalog.funding import funding_payment_topic
 
 MS = 1_000_000
 ACK_CHECK_SECS = 3.0
-TERMINAL_WAIT_SECS = 1.0
 ORPHAN_FILL_SECS = 5.0
 LOGIN_TIMEOUT_SECS = 10.0
 ONE_WAY = "one_way_mode"
 HEDGE = "hedge_mode"
 
 
-class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecutionClient):
+class BitgetExecutionClient(
+    OrderCommands, FillsBeforeClose, BackgroundSync, ReconciliationReports, LiveExecutionClient
+):
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -303,12 +305,6 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
         return None
 
     # -- submitting ------------------------------------------------------------------------------
-    async def _submit_order(self, command: SubmitOrder) -> None:
-        await self._submit([command.order])
-
-    async def _submit_order_list(self, command: SubmitOrderList) -> None:
-        await self._submit(list(command.order_list.orders))
-
     def _body(self, order: Order) -> dict[str, Any]:
         m = self._markets().market(order.instrument_id)
         body = order_body(
@@ -507,9 +503,6 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
             ts_event or self._clock.timestamp_ns(),
         )
 
-    def _filled_qty(self, order: Order) -> Decimal:
-        return self._filled.get(order.client_order_id, order.filled_qty.as_decimal())
-
     def _on_order_update(self, o: s.Order, from_query: bool = False) -> None:
         coid = self._coid(o.client_oid, o.orderId)
         order = self._cache.order(coid) if coid is not None else None
@@ -537,7 +530,7 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
             venue_filled = dec(o.filled or "0", "baseVolume")
             if venue_filled > self._filled_qty(order):
                 if from_query:
-                    self.create_task(self._fetch_order_fills(coid), log_msg=f"fills of {coid}")
+                    self.create_task(self._catch_up_fills(coid), log_msg=f"fills of {coid}")
                 else:  # the fills may still be on their way: read them over REST if they do not come
                     self._loop.call_later(
                         TERMINAL_WAIT_SECS, lambda: self.create_task(self._check_fills(coid, venue_filled))
@@ -579,45 +572,6 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
             order.strategy_id, order.instrument_id, coid, new_id, qty, price, None,
             self._clock.timestamp_ns(), o.orderId != old,
         )  # fmt: skip
-
-    def _terminal(self, coid: ClientOrderId, ts_event: int) -> None:
-        """Close the order once every fill the venue reported for it has been applied."""
-        self._pending_terminal[coid] = ts_event
-        if not self._try_close(coid) and coid not in self._terminal_timers:
-            self._terminal_timers[coid] = self._loop.call_later(
-                TERMINAL_WAIT_SECS, lambda: self.create_task(self._catch_up_then_close(coid))
-            )
-
-    def _try_close(self, coid: ClientOrderId) -> bool:
-        ts = self._pending_terminal.get(coid)
-        if ts is None:
-            return True
-        order = self._cache.order(coid)
-        if order is None or coid in self._closed:
-            self._pending_terminal.pop(coid, None)
-            return True
-        if self._filled_qty(order) < self._venue_filled.get(coid, Decimal(0)):
-            return False
-        self._pending_terminal.pop(coid, None)
-        timer = self._terminal_timers.pop(coid, None)
-        if timer is not None:
-            timer.cancel()
-        self._canceled(order, ts or None)
-        return True
-
-    async def _catch_up_then_close(self, coid: ClientOrderId) -> None:
-        self._terminal_timers.pop(coid, None)
-        if coid not in self._pending_terminal:
-            return
-        await self._fetch_order_fills(coid)
-        if not self._try_close(coid):
-            order = self._cache.order(coid)
-            self._log.error(
-                f"{coid}: venue reports {self._venue_filled.get(coid)} filled but only "
-                f"{self._filled_qty(order) if order else '?'} arrived; closing as canceled anyway"
-            )
-            self._venue_filled[coid] = Decimal(0)
-            self._try_close(coid)
 
     # -- fills -----------------------------------------------------------------------------------
     def _apply_fill(
@@ -708,9 +662,9 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
             self._log.warning(
                 f"{coid}: venue reports {venue_filled} filled, {self._filled_qty(order)} arrived; reading its fills"
             )
-            await self._fetch_order_fills(coid)
+            await self._catch_up_fills(coid)
 
-    async def _fetch_order_fills(self, coid: ClientOrderId) -> None:
+    async def _catch_up_fills(self, coid: ClientOrderId) -> None:
         """The fills of one order over REST (those already applied are skipped)."""
         order = self._cache.order(coid)
         if order is None:
@@ -884,15 +838,6 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
         if reconnected:
             self._schedule_resync("reconnect")
 
-    def _on_malformed_private(self, channel: str) -> None:
-        # An unreadable private frame may have been a fill or an order update: re-read them over REST.
-        self._schedule_resync(f"malformed frame on {channel}")
-
-    def _schedule_resync(self, reason: str) -> None:
-        if self._resync_task is None or self._resync_task.done():
-            self._log.info(f"Resynchronising orders, fills and funding over REST ({reason})")
-            self._resync_task = self.create_task(self._resync(), log_msg=f"resync ({reason})")
-
     async def _recover_fills(self) -> int:
         start = self._last_fill_ms - int(self._config.fill_recovery_lookback_secs * 1000)
         before = len(self._seen_tids)
@@ -989,14 +934,6 @@ class BitgetExecutionClient(CancelCommands, ReconciliationReports, LiveExecution
         self._schedule_account_refresh()
 
     # -- account ---------------------------------------------------------------------------------
-    def _schedule_account_refresh(self) -> None:
-        if self._account_task is None or self._account_task.done():
-            self._account_task = self.create_task(self._refresh_account_soon())
-
-    async def _refresh_account_soon(self) -> None:
-        await asyncio.sleep(0.05)  # coalesce a burst of fills into one query
-        await self._refresh_account()
-
     async def _refresh_account(self) -> None:
         totals: dict[str, list[Decimal]] = {}
         try:

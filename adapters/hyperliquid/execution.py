@@ -34,8 +34,6 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.execution.messages import ModifyOrder
-from nautilus_trader.execution.messages import SubmitOrder
-from nautilus_trader.execution.messages import SubmitOrderList
 from nautilus_trader.live.execution_client import LiveExecutionClient
 from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
@@ -54,7 +52,9 @@ from nautilus_trader.model.orders import Order
 from adapters.common.errors import AuthenticationError
 from adapters.common.errors import TransportError
 from adapters.common.errors import VenueError
-from adapters.common.execution import CancelCommands
+from adapters.common.execution import BackgroundSync
+from adapters.common.execution import FillsBeforeClose
+from adapters.common.execution import OrderCommands
 from adapters.common.frames import FrameStats
 from adapters.common.sequencing import RecentIds
 from adapters.hyperliquid import schemas as s
@@ -82,10 +82,11 @@ from catalog.funding import funding_payment_topic
 
 MS = 1_000_000
 DAY_MS = 86_400_000
-TERMINAL_WAIT_SECS = 1.0
 
 
-class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExecutionClient):
+class HyperliquidExecutionClient(
+    OrderCommands, FillsBeforeClose, BackgroundSync, ReconciliationReports, LiveExecutionClient
+):
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -140,7 +141,7 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
         self._filled: dict[ClientOrderId, Decimal] = {}
         self._live_oid: dict[ClientOrderId, int] = {}  # a modify gives the order a new venue id
         self._venue_filled: dict[ClientOrderId, Decimal] = {}  # filled size the venue reported
-        self._pending_terminal: dict[ClientOrderId, tuple[str, int]] = {}
+        self._pending_terminal: dict[ClientOrderId, int] = {}  # done on the venue at (ns)
         self._terminal_timers: dict[ClientOrderId, asyncio.TimerHandle] = {}
         self._account_task: asyncio.Task | None = None
         self._resync_task: asyncio.Task | None = None
@@ -231,12 +232,6 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
         return wire
 
     # -- submitting ------------------------------------------------------------------------------
-    async def _submit_order(self, command: SubmitOrder) -> None:
-        await self._submit([command.order])
-
-    async def _submit_order_list(self, command: SubmitOrderList) -> None:
-        await self._submit(list(command.order_list.orders))
-
     async def _submit(self, orders: list[Order]) -> None:
         wires: list[dict[str, Any]] = []
         sendable: list[Order] = []
@@ -312,7 +307,7 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
                 self._clock.timestamp_ns(),
             )
 
-    def _cancelled(self, order: Order, ts_event: int | None = None) -> None:
+    def _canceled(self, order: Order, ts_event: int | None = None) -> None:
         coid = order.client_order_id
         if coid in self._closed:
             return
@@ -337,7 +332,7 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
             self._venue_filled[order.client_order_id] = dec(filled["totalSz"], "totalSz")
             ioc = order.time_in_force == TimeInForce.IOC or order.order_type == OrderType.MARKET
             if ioc and dec(filled["totalSz"], "totalSz") < order.quantity.as_decimal():
-                self._terminal(order.client_order_id, "canceled", self._clock.timestamp_ns() // MS)
+                self._terminal(order.client_order_id, self._clock.timestamp_ns())
         elif isinstance(status, dict) and "error" in status:
             reason = str(status["error"])
             self._reject(order, reason, due_post_only="Post only" in reason)
@@ -404,7 +399,7 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
             result = results[i] if i < len(results) else None
             o = self._cache.order(o.client_order_id) or o
             if result == "success":
-                self._cancelled(o)
+                self._canceled(o)
             else:
                 reason = (
                     result.get("error")
@@ -542,53 +537,11 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
                 return
             self._accept(order, info.oid)
             self._venue_filled[coid] = orig - remaining
-            self._terminal(coid, status, update.statusTimestamp)
+            self._terminal(coid, ms_to_ns(update.statusTimestamp))
         elif status.endswith("Rejected") or status == "rejected":
             self._reject(order, status, ms_to_ns(update.statusTimestamp))
         else:
             self._log.info(f"{coid}: venue status {status}")
-
-    def _terminal(self, coid: ClientOrderId, status: str, ts_ms: int) -> None:
-        """Cancel once every fill the venue reported for the order has been applied."""
-        self._pending_terminal[coid] = (status, ts_ms)
-        if not self._try_close(coid) and coid not in self._terminal_timers:
-            self._terminal_timers[coid] = self._loop.call_later(
-                TERMINAL_WAIT_SECS, lambda: self.create_task(self._catch_up_then_close(coid))
-            )
-
-    def _try_close(self, coid: ClientOrderId) -> bool:
-        pending = self._pending_terminal.get(coid)
-        if pending is None:
-            return True
-        order = self._cache.order(coid)
-        if order is None or coid in self._closed:
-            self._pending_terminal.pop(coid, None)
-            return True
-        if self._filled_qty(order) < self._venue_filled.get(coid, Decimal(0)):
-            return False
-        self._pending_terminal.pop(coid, None)
-        timer = self._terminal_timers.pop(coid, None)
-        if timer is not None:
-            timer.cancel()
-        self._cancelled(order, ms_to_ns(pending[1]))
-        return True
-
-    def _filled_qty(self, order: Order) -> Decimal:
-        return self._filled.get(order.client_order_id, order.filled_qty.as_decimal())
-
-    async def _catch_up_then_close(self, coid: ClientOrderId) -> None:
-        self._terminal_timers.pop(coid, None)
-        if coid not in self._pending_terminal:
-            return
-        await self._recover_fills()
-        if not self._try_close(coid):
-            order = self._cache.order(coid)
-            self._log.error(
-                f"{coid}: venue reports {self._venue_filled.get(coid)} filled but only "
-                f"{self._filled_qty(order) if order else '?'} arrived; closing as canceled anyway"
-            )
-            self._venue_filled[coid] = Decimal(0)
-            self._try_close(coid)
 
     def _apply_fill(self, fill: s.UserFill) -> None:
         tid = trade_id(fill)
@@ -659,14 +612,8 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
         if reconnected:
             self._schedule_resync("reconnect")
 
-    def _on_malformed_private(self, channel: str) -> None:
-        # An unreadable private frame may have been a fill or an order update: re-read them over REST.
-        self._schedule_resync(f"malformed frame on {channel}")
-
-    def _schedule_resync(self, reason: str) -> None:
-        if self._resync_task is None or self._resync_task.done():
-            self._log.info(f"Resynchronising orders, fills and funding over REST ({reason})")
-            self._resync_task = self.create_task(self._resync(), log_msg=f"resync ({reason})")
+    async def _catch_up_fills(self, coid: ClientOrderId) -> None:
+        await self._recover_fills()  # userFillsByTime covers every order
 
     async def _recover_fills(self) -> int:
         start = self._last_fill_ms - int(self._config.fill_recovery_lookback_secs * 1000)
@@ -698,14 +645,6 @@ class HyperliquidExecutionClient(CancelCommands, ReconciliationReports, LiveExec
             self._log.error(f"Resync failed: {e.message}")
 
     # -- account ---------------------------------------------------------------------------------
-    def _schedule_account_refresh(self) -> None:
-        if self._account_task is None or self._account_task.done():
-            self._account_task = self.create_task(self._refresh_account_soon())
-
-    async def _refresh_account_soon(self) -> None:
-        await asyncio.sleep(0.05)  # coalesce a burst of fills into one query
-        await self._refresh_account()
-
     async def _refresh_account(self) -> None:
         collateral = self._collateral_by_dex()
         try:

@@ -14,11 +14,9 @@ not published; the execution client refuses orders on them.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from decimal import Decimal
 
-from nautilus_trader.common.providers import InstrumentProvider
 from nautilus_trader.config import InstrumentProviderConfig
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Symbol
@@ -40,6 +38,7 @@ from adapters.bitget.markets import MarketIndex
 from adapters.bitget.symbols import perp_instrument_id
 from adapters.bitget.symbols import spot_instrument_id
 from adapters.common.errors import MalformedMessageError
+from adapters.common.providers import VenueInstrumentProvider
 
 PERP_FEES = (Decimal("0.0002"), Decimal("0.0006"))  # VIP 0 (registry.toml agrees)
 SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
@@ -205,62 +204,30 @@ def build_index(contracts: list[s.Contract], spot_symbols: list[s.SpotSymbol], t
     return index
 
 
-class BitgetInstrumentProvider(InstrumentProvider):
+class BitgetInstrumentProvider(VenueInstrumentProvider):
+    venue_name = "Bitget"
+    unavailable = "or not trading"
+
     def __init__(
         self,
         client: BitgetHttpClient,
         config: InstrumentProviderConfig | None = None,
         load_spot: bool = True,
     ) -> None:
-        super().__init__(config or InstrumentProviderConfig(load_all=True))
+        super().__init__(config)
         self._client = client
         self._load_spot = load_spot
         self.markets = MarketIndex()
-        self._lock = asyncio.Lock()
-
-    async def initialize(self, reload: bool = False) -> None:
-        # Symbol -> instrument lookups are needed for every frame, so all markets are always loaded
-        # (the metadata is small); `load_ids` only narrows what is published.
-        if self._loaded and not reload:
-            return
-        async with self._lock:
-            if self._loaded and not reload:
-                return
-            await self.load_all_async(self._filters)
 
     async def load_all_async(self, filters: dict | None = None) -> None:
         ts = time.time_ns()
         contracts = await self._client.contracts(USDT_FUTURES)
         spot = await self._client.spot_symbols() if self._load_spot else []
         self.markets = build_index(contracts, spot, ts)
-        self._instruments.clear()
-        for iid, instrument in self.markets.instruments.items():
-            if not self.markets.by_instrument[iid].tradable:
-                continue
-            self.add_currency(instrument.quote_currency)
-            self.add_currency(instrument.base_currency)
-            self.add(instrument)
-        self._loaded = True
+        self._replace_all(
+            i for iid, i in self.markets.instruments.items() if self.markets.by_instrument[iid].tradable
+        )
         self._log.info(f"Loaded {len(self._instruments)} Bitget instruments ({len(contracts)} contracts)")
-
-    async def load_ids_async(self, instrument_ids: list[InstrumentId], filters: dict | None = None) -> None:
-        await self.initialize()
-        missing = [i for i in instrument_ids if i not in self._instruments]
-        if missing:
-            self._log.warning(f"Not Bitget markets (or not trading): {', '.join(map(str, missing))}")
-
-    async def load_async(self, instrument_id: InstrumentId, filters: dict | None = None) -> None:
-        await self.load_ids_async([instrument_id], filters)
-
-    def published(self) -> list[Instrument]:
-        """The instruments a client publishes: `load_ids` when configured, otherwise all."""
-        if self._load_ids_on_start:
-            ids = {
-                i if isinstance(i, InstrumentId) else InstrumentId.from_str(i)
-                for i in self._load_ids_on_start
-            }
-            return [i for i in self._instruments.values() if i.id in ids]
-        return list(self._instruments.values())
 
     def update_funding_interval(self, instrument_id: InstrumentId, hours: int) -> Instrument | None:
         """Record a changed funding interval; returns the re-built instrument to publish, or None

@@ -13,21 +13,18 @@ price is representable; the 5-significant-figure rule is enforced when orders ar
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
-from nautilus_trader.common.providers import InstrumentProvider
 from nautilus_trader.config import InstrumentProviderConfig
-from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Symbol
 from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.model.instruments import CurrencyPair
-from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Currency
 from nautilus_trader.model.objects import Money
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
 
+from adapters.common.providers import VenueInstrumentProvider
 from adapters.hyperliquid import schemas as s
 from adapters.hyperliquid.assets import HlAsset
 from adapters.hyperliquid.assets import MarketIndex
@@ -150,7 +147,10 @@ def build_index(
     return index
 
 
-class HyperliquidInstrumentProvider(InstrumentProvider):
+class HyperliquidInstrumentProvider(VenueInstrumentProvider):
+    venue_name = "Hyperliquid"
+    unavailable = "or delisted"
+
     def __init__(
         self,
         client: HyperliquidHttpClient,
@@ -158,22 +158,11 @@ class HyperliquidInstrumentProvider(InstrumentProvider):
         perp_dexs: list[str] | None = None,
         load_spot: bool = True,
     ) -> None:
-        super().__init__(config or InstrumentProviderConfig(load_all=True))
+        super().__init__(config)
         self._client = client
         self._perp_dexs = perp_dexs  # builder dexes to load; None = every dex listed in perpDexs
         self._load_spot = load_spot
         self.markets = MarketIndex()
-        self._lock = asyncio.Lock()
-
-    async def initialize(self, reload: bool = False) -> None:
-        # Asset ids are needed for every order and frame, so all markets are always loaded
-        # (the metadata is small); `load_ids` only narrows what is published.
-        if self._loaded and not reload:
-            return
-        async with self._lock:
-            if self._loaded and not reload:
-                return
-            await self.load_all_async(self._filters)
 
     async def load_all_async(self, filters: dict | None = None) -> None:
         ts = self._clock_ns()
@@ -188,34 +177,10 @@ class HyperliquidInstrumentProvider(InstrumentProvider):
         for dex in wanted:
             metas.append((dex, names.index(dex), await self._client.meta(dex)))
         self.markets = build_index(spot_meta, metas, ts)
-        self._instruments.clear()
-        for iid, instrument in self.markets.instruments.items():
-            if self.markets.by_instrument[iid].delisted:
-                continue
-            self.add_currency(instrument.quote_currency)
-            self.add_currency(instrument.base_currency)
-            self.add(instrument)
-        self._loaded = True
+        self._replace_all(
+            i for iid, i in self.markets.instruments.items() if not self.markets.by_instrument[iid].delisted
+        )
         self._log.info(f"Loaded {len(self._instruments)} instruments (perp dexes: {self.markets.perp_dexs})")
-
-    async def load_ids_async(self, instrument_ids: list[InstrumentId], filters: dict | None = None) -> None:
-        await self.initialize()
-        missing = [i for i in instrument_ids if i not in self._instruments]
-        if missing:
-            self._log.warning(f"Not Hyperliquid markets (or delisted): {', '.join(map(str, missing))}")
-
-    async def load_async(self, instrument_id: InstrumentId, filters: dict | None = None) -> None:
-        await self.load_ids_async([instrument_id], filters)
-
-    def published(self) -> list[Instrument]:
-        """The instruments a client publishes: `load_ids` when configured, otherwise all."""
-        if self._load_ids_on_start:
-            ids = {
-                i if isinstance(i, InstrumentId) else InstrumentId.from_str(i)
-                for i in self._load_ids_on_start
-            }
-            return [i for i in self._instruments.values() if i.id in ids]
-        return list(self._instruments.values())
 
     @staticmethod
     def _clock_ns() -> int:

@@ -7,13 +7,10 @@ scheduling calls on the node's loop (`BitgetNode.call`). Conditions are polled, 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
-import threading
-from collections.abc import Callable
 from typing import Any
 
+from hl_support import NodeHarness
 from hl_support import Probe
 from hl_support import ProbeConfig
 from hl_support import limit
@@ -21,7 +18,6 @@ from hl_support import wait_for
 from nautilus_trader.config import LiveExecEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.config import TradingNodeConfig
-from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.bitget.config import BitgetDataClientConfig
@@ -107,75 +103,12 @@ def node_config(
     )
 
 
-class BitgetNode:
+class BitgetNode(NodeHarness):
     """A TradingNode with the Bitget factories and a probe strategy, on its own thread."""
 
-    def __init__(self, config: TradingNodeConfig, probe: ProbeConfig | None = None) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.node = TradingNode(config=config, loop=self.loop)
-        self.node.add_data_client_factory("BITGET", BitgetLiveDataClientFactory)
-        self.node.add_exec_client_factory("BITGET", BitgetLiveExecClientFactory)
-        self.probe = Probe(probe or ProbeConfig())
-        self.node.trader.add_strategy(self.probe)
-        self.node.build()
-        self._thread = threading.Thread(target=self._run, name="node", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        with contextlib.suppress(RuntimeError, asyncio.CancelledError):
-            self.loop.run_until_complete(self.node.run_async())
-        with contextlib.suppress(RuntimeError, asyncio.CancelledError):
-            self.loop.run_until_complete(self._cancel_tasks())
-
-    def start(self, timeout: float = 20.0) -> BitgetNode:
-        self._thread.start()
-        wait_for(lambda: self.node.is_running() and self.probe.is_running, timeout, "node running")
-        return self
-
-    def call(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
-        fut: concurrent.futures.Future = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as e:
-                fut.set_exception(e)
-
-        self.loop.call_soon_threadsafe(run)
-        return fut.result(timeout)
-
-    def run_coro(self, coro, timeout: float = 10.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    @property
-    def data_client(self):
-        return next(iter(self.node.kernel.data_engine._clients.values()))
-
-    @property
-    def exec_client(self):
-        return next(iter(self.node.kernel.exec_engine._clients.values()))
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            with contextlib.suppress(Exception):
-                self.run_coro(self.node.stop_async(), timeout=20)
-            self._thread.join(timeout=20)
-        if not self.loop.is_closed() and not self.loop.is_running():
-            self.loop.close()
-
-    async def _cancel_tasks(self) -> None:
-        await asyncio.sleep(0.05)
-        me = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    def __enter__(self) -> BitgetNode:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    venue = "BITGET"
+    data_factory = BitgetLiveDataClientFactory
+    exec_factory = BitgetLiveExecClientFactory
 
 
 def events_for(h: BitgetNode, order, kind: str) -> list:

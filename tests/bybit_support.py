@@ -22,7 +22,6 @@ from nautilus_trader.config import InstrumentProviderConfig
 from nautilus_trader.config import LiveExecEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.config import TradingNodeConfig
-from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.bybit.config import BybitArbDataClientConfig
@@ -134,18 +133,10 @@ class BybitProbe(Probe):
 class BybitNodeHarness(NodeHarness):
     """`hl_support.NodeHarness` with the Bybit factories instead of Hyperliquid's."""
 
-    def __init__(self, config: TradingNodeConfig, probe: ProbeConfig | None = None) -> None:
-        import asyncio
-        import threading
-
-        self.loop = asyncio.new_event_loop()
-        self.node = TradingNode(config=config, loop=self.loop)
-        self.node.add_data_client_factory("BYBIT", BybitArbLiveDataClientFactory)
-        self.node.add_exec_client_factory("BYBIT", BybitArbLiveExecClientFactory)
-        self.probe = BybitProbe(probe or ProbeConfig())
-        self.node.trader.add_strategy(self.probe)
-        self.node.build()
-        self._thread = threading.Thread(target=self._run, name="node", daemon=True)
+    venue = "BYBIT"
+    data_factory = BybitArbLiveDataClientFactory
+    exec_factory = BybitArbLiveExecClientFactory
+    probe_class = BybitProbe
 
 
 def signed(sim, method: str, path: str, params: dict[str, Any], key: str = KEY, secret: str = SECRET,

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from typing import Self
 
 from eth_account import Account
 from nautilus_trader.config import LiveExecEngineConfig
@@ -179,12 +180,20 @@ def node_config(
 
 
 class NodeHarness:
+    """A TradingNode with one venue's factories and a probe strategy, on its own thread.
+    Other venues' harnesses set the class attributes."""
+
+    venue = "HYPERLIQUID"
+    data_factory: Any = HyperliquidLiveDataClientFactory
+    exec_factory: Any = HyperliquidLiveExecClientFactory
+    probe_class: Any = Probe
+
     def __init__(self, config: TradingNodeConfig, probe: ProbeConfig | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.node = TradingNode(config=config, loop=self.loop)
-        self.node.add_data_client_factory("HYPERLIQUID", HyperliquidLiveDataClientFactory)
-        self.node.add_exec_client_factory("HYPERLIQUID", HyperliquidLiveExecClientFactory)
-        self.probe = Probe(probe or ProbeConfig())
+        self.node.add_data_client_factory(self.venue, self.data_factory)
+        self.node.add_exec_client_factory(self.venue, self.exec_factory)
+        self.probe = self.probe_class(probe or ProbeConfig())
         self.node.trader.add_strategy(self.probe)
         self.node.build()
         self._thread = threading.Thread(target=self._run, name="node", daemon=True)
@@ -197,7 +206,7 @@ class NodeHarness:
         with contextlib.suppress(RuntimeError, asyncio.CancelledError):
             self.loop.run_until_complete(self._cancel_tasks())
 
-    def start(self, timeout: float = 20.0) -> NodeHarness:
+    def start(self, timeout: float = 20.0) -> Self:
         self._thread.start()
         wait_for(lambda: self.node.is_running() and self.probe.is_running, timeout, "node running")
         return self
@@ -219,7 +228,7 @@ class NodeHarness:
 
     @property
     def data_client(self):
-        return self.node.kernel.data_engine._clients.get(next(iter(self.node.kernel.data_engine._clients)))
+        return next(iter(self.node.kernel.data_engine._clients.values()))
 
     @property
     def exec_client(self):
@@ -241,7 +250,7 @@ class NodeHarness:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def __enter__(self) -> NodeHarness:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

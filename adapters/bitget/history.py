@@ -20,10 +20,6 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.data import FundingRateUpdate
 from nautilus_trader.model.data import TradeTick
-from nautilus_trader.model.enums import AggregationSource
-from nautilus_trader.model.enums import BarAggregation
-from nautilus_trader.model.enums import PriceType
-from nautilus_trader.model.enums import bar_aggregation_to_str
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.bitget.constants import BITGET
@@ -35,6 +31,7 @@ from adapters.bitget.parsing import parse_candle
 from adapters.bitget.parsing import parse_funding_history
 from adapters.bitget.parsing import parse_trade
 from adapters.bitget.providers import BitgetInstrumentProvider
+from adapters.common.bars import venue_candle
 from adapters.common.errors import ConfigurationError
 
 FUNDING_PAGE = 100
@@ -45,25 +42,7 @@ MS = 1_000_000
 
 def granularity(bar_type: BarType) -> str:
     """The futures candle granularity (`1m` ... `1M`) of a LAST-EXTERNAL time bar type."""
-    spec = bar_type.spec
-    if bar_type.aggregation_source != AggregationSource.EXTERNAL or spec.price_type != PriceType.LAST:
-        raise ConfigurationError(
-            f"bar type {bar_type}: Bitget candles are LAST-EXTERNAL time bars", venue=BITGET
-        )
-    key = (spec.step, bar_aggregation_to_str(spec.aggregation))
-    g = CANDLE_GRANULARITY.get(key)
-    if g is None or spec.aggregation not in (
-        BarAggregation.MINUTE,
-        BarAggregation.HOUR,
-        BarAggregation.DAY,
-        BarAggregation.WEEK,
-        BarAggregation.MONTH,
-    ):
-        allowed = ", ".join(f"{s}-{a}" for s, a in CANDLE_GRANULARITY)
-        raise ConfigurationError(
-            f"bar type {bar_type}: no Bitget candle granularity (have {allowed})", venue=BITGET
-        )
-    return g
+    return venue_candle(bar_type, CANDLE_GRANULARITY, BITGET, "Bitget", "granularity")
 
 
 class BitgetHistory:

@@ -16,13 +16,9 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.data import FundingRateUpdate
 from nautilus_trader.model.data import TradeTick
-from nautilus_trader.model.enums import AggregationSource
-from nautilus_trader.model.enums import BarAggregation
-from nautilus_trader.model.enums import PriceType
-from nautilus_trader.model.enums import bar_aggregation_to_str
 from nautilus_trader.model.identifiers import InstrumentId
 
-from adapters.common.errors import ConfigurationError
+from adapters.common.bars import venue_candle
 from adapters.hyperliquid.constants import CANDLE_INTERVALS
 from adapters.hyperliquid.constants import HYPERLIQUID
 from adapters.hyperliquid.http import HyperliquidHttpClient
@@ -37,25 +33,7 @@ MS = 1_000_000
 
 
 def candle_interval(bar_type: BarType) -> str:
-    spec = bar_type.spec
-    if bar_type.aggregation_source != AggregationSource.EXTERNAL or spec.price_type != PriceType.LAST:
-        raise ConfigurationError(
-            f"bar type {bar_type}: Hyperliquid candles are LAST-EXTERNAL time bars", venue=HYPERLIQUID
-        )
-    key = (spec.step, bar_aggregation_to_str(spec.aggregation))
-    interval = CANDLE_INTERVALS.get(key)
-    if interval is None or spec.aggregation not in (
-        BarAggregation.MINUTE,
-        BarAggregation.HOUR,
-        BarAggregation.DAY,
-        BarAggregation.WEEK,
-        BarAggregation.MONTH,
-    ):
-        allowed = ", ".join(f"{s}-{a}" for s, a in CANDLE_INTERVALS)
-        raise ConfigurationError(
-            f"bar type {bar_type}: no Hyperliquid candle interval (have {allowed})", venue=HYPERLIQUID
-        )
-    return interval
+    return venue_candle(bar_type, CANDLE_INTERVALS, HYPERLIQUID, "Hyperliquid", "interval")
 
 
 class HyperliquidHistory:
